@@ -1,0 +1,12 @@
+# All from Debian 12 packages (scripts/install-deps.sh installs them).
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCSC REQUIRED IMPORTED_TARGET libpcsclite)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+if(CARDBRIDGE_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,17 @@
+# Warning and sanitizer switches as INTERFACE targets, linked PRIVATE by every module.
+add_library(cardbridge_warnings INTERFACE)
+target_compile_options(cardbridge_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wconversion -Wsign-conversion -Wnull-dereference -Wimplicit-fallthrough
+  $<$<BOOL:${CARDBRIDGE_WERROR}>:-Werror>)
+
+add_library(cardbridge_sanitizers INTERFACE)
+if(CARDBRIDGE_SANITIZE)
+  target_compile_options(cardbridge_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(cardbridge_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Everything a module of ours links privately: warnings + sanitizers.
+add_library(cardbridge_options INTERFACE)
+target_link_libraries(cardbridge_options INTERFACE cardbridge_warnings cardbridge_sanitizers)
