@@ -38,13 +38,15 @@ void logLine(const std::string& message) {
                  ts.tv_nsec / 1000000, message.c_str());
 }
 
-std::string okJson(nlohmann::json extra = nlohmann::json::object()) {
-    extra["ok"] = true;
-    return extra.dump();
+// ordered_json keeps "ok" first, as the control protocol documents it.
+std::string okJson(const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) {
+    nlohmann::ordered_json out{{"ok", true}};
+    for (const auto& [key, value] : extra.items()) out[key] = value;
+    return out.dump();
 }
 
 std::string errorJson(const std::string& error) {
-    return nlohmann::json{{"ok", false}, {"error", error}}.dump();
+    return nlohmann::ordered_json{{"ok", false}, {"error", error}}.dump();
 }
 
 bool parseCount(const std::string& text, std::uint64_t& out) {
@@ -244,6 +246,10 @@ void VpcdRunner::readVpcd() {
         disconnect(n == 0 ? "EOF (pcscd stopped or closed the reader)" : std::strerror(errno));
         return;
     }
+    // vpcd writes length and payload with two send() calls; with Nagle on its side and delayed ACKs on
+    // ours every APDU would stall ~40 ms, so acknowledge at once (Linux resets QUICKACK, hence every read).
+    int one = 1;
+    ::setsockopt(vpcdFd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     rx_.insert(rx_.end(), buffer, buffer + n);
     // vpcd may split length and payload over separate segments: consume only complete frames.
     while (rx_.size() >= 2 && vpcdFd_ >= 0) {
