@@ -311,14 +311,14 @@ VirtualCard::VirtualCard(PcscEnv& env, fs::path stateFile, VcardOptions options)
       options_(options),
       controlPath_(env.dir() / ("vcard-" + std::to_string(options.slot) + ".sock")),
       reader_(env.readerName(options.slot)) {
-    start();
+    launch();
 }
 
 VirtualCard::~VirtualCard() {
     process_.stop();
 }
 
-void VirtualCard::start() {
+void VirtualCard::launch() {
     std::error_code ec;
     fs::remove(controlPath_, ec);
     std::vector<std::string> argv{vcardExecutable(), "run",
@@ -342,8 +342,18 @@ void VirtualCard::start() {
     }
 }
 
-void VirtualCard::restart() {
+void VirtualCard::stop() {
     process_.stop();
+    waitAbsent();
+}
+
+void VirtualCard::start() {
+    launch();
+    if (!options_.removed) waitPresent();
+}
+
+void VirtualCard::restart() {
+    stop();
     start();
 }
 

@@ -117,13 +117,18 @@ class VirtualCard {
     void waitAbsent(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// `cardbridge-vcard show` of the state file: counters, serial, slots.
     nlohmann::json show();
-    /// Stops and starts the card process (state survives in the file, like a real card).
+    /// Stops the card process and waits until pcscd sees the reader empty.
+    void stop();
+    /// Starts the card process (state comes from the file, like a real card) and waits until pcscd
+    /// sees the card, unless it was started removed.
+    void start();
+    /// stop() then start().
     void restart();
     const std::string& readerName() const noexcept { return reader_; }
     const std::filesystem::path& stateFile() const noexcept { return stateFile_; }
 
   private:
-    void start();
+    void launch();
     void waitState(bool present, std::chrono::milliseconds timeout);
 
     PcscEnv& env_;
