@@ -1,0 +1,14 @@
+// PcscContext::Impl, shared by the PC/SC module's files only.
+#pragma once
+
+#include <winscard.h>
+
+#include "cardbridge/card/pcsc.hpp"
+
+namespace cardbridge::card {
+
+struct PcscContext::Impl {
+    SCARDCONTEXT handle = 0;
+};
+
+}  // namespace cardbridge::card

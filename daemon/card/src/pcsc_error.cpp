@@ -1,0 +1,69 @@
+#include "pcsc_error.hpp"
+
+#include <winscard.h>
+
+#include <cstdio>
+#include <string>
+
+namespace cardbridge::card::detail {
+
+CardErrorCode pcscErrorCode(long rv) noexcept {
+    switch (rv) {
+        // pcscd gone or restarted: the context (and handles on it) must be re-established. pcsc-lite
+        // answers INVALID_HANDLE for handles of a pcscd instance that no longer exists.
+        case SCARD_E_NO_SERVICE:
+        case SCARD_E_SERVICE_STOPPED:
+        case SCARD_F_COMM_ERROR:
+        case SCARD_E_INVALID_HANDLE:
+        case SCARD_E_SERVER_TOO_BUSY:
+            return CardErrorCode::ServiceUnavailable;
+        case SCARD_E_NO_READERS_AVAILABLE:
+            return CardErrorCode::NoReader;
+        case SCARD_E_UNKNOWN_READER:
+        case SCARD_E_READER_UNAVAILABLE:
+        case SCARD_E_NOT_READY:
+            return CardErrorCode::ReaderUnavailable;
+        case SCARD_E_NO_SMARTCARD:
+            return CardErrorCode::CardAbsent;
+        case SCARD_W_REMOVED_CARD:
+            return CardErrorCode::CardRemoved;
+        case SCARD_W_RESET_CARD:
+            return CardErrorCode::CardReset;
+        case SCARD_W_UNRESPONSIVE_CARD:
+        case SCARD_W_UNPOWERED_CARD:
+        case SCARD_E_COMM_DATA_LOST:
+            return CardErrorCode::CardUnresponsive;
+        case SCARD_E_SHARING_VIOLATION:
+            return CardErrorCode::SharingViolation;
+        case SCARD_E_TIMEOUT:
+            return CardErrorCode::Timeout;
+        case SCARD_E_CANCELLED:
+        case SCARD_E_SYSTEM_CANCELLED:
+            return CardErrorCode::Cancelled;
+        case SCARD_E_CARD_UNSUPPORTED:
+        case SCARD_W_UNSUPPORTED_CARD:
+            return CardErrorCode::UnsupportedCard;
+        default:
+            // PROTO_MISMATCH, INVALID_PARAMETER/VALUE, INSUFFICIENT_BUFFER, NO_MEMORY, NOT_TRANSACTED,
+            // INTERNAL_ERROR, UNKNOWN_ERROR, NO_ACCESS and anything unknown: our bug or a broken setup.
+            return CardErrorCode::Internal;
+    }
+}
+
+void throwPcscError(long rv, std::string_view call) {
+    char code[32];
+    std::snprintf(code, sizeof code, "0x%08lX", static_cast<unsigned long>(rv) & 0xFFFFFFFFUL);
+    std::string what(call);
+    what += ": ";
+    what += code;
+    what += " (";
+    what += pcsc_stringify_error(static_cast<LONG>(rv));
+    what += ")";
+    throwCardError(pcscErrorCode(rv), what);
+}
+
+void checkPcsc(long rv, std::string_view call) {
+    if (rv != SCARD_S_SUCCESS) throwPcscError(rv, call);
+}
+
+}  // namespace cardbridge::card::detail
