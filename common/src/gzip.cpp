@@ -55,7 +55,9 @@ Bytes gzipDecompress(ByteView data, std::size_t maxSize) {
             throw InputError("gzip: truncated data");
         }
     }
+    bool trailing = zs.avail_in > 0;
     inflateEnd(&zs);
+    if (trailing) throw InputError("gzip: data after the end of the stream");
     return out;
 }
 

@@ -16,6 +16,8 @@ void wipe(std::vector<std::uint8_t>& bytes) noexcept {
 }
 
 void wipe(std::string& text) noexcept {
+    // Wipe the whole capacity: a longer earlier value may live beyond size().
+    text.resize(text.capacity());
     wipe(text.data(), text.size());
     text.clear();
 }

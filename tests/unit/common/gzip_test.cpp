@@ -23,4 +23,7 @@ TEST(Gzip, RejectsCorruptTruncatedAndBombs) {
     EXPECT_THROW(gzipDecompress(truncated, 200000), InputError);
     EXPECT_THROW(gzipDecompress(fromHex("1F8B0800DEADBEEF")), InputError);
     EXPECT_THROW(gzipDecompress(Bytes{}), InputError);
+    Bytes trailing = gzipCompress(Bytes(10, 1));
+    trailing.push_back(0x00);
+    EXPECT_THROW(gzipDecompress(trailing), InputError);
 }

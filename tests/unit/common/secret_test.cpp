@@ -15,7 +15,9 @@ struct Streamable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::
     : std::true_type {};
 }  // namespace
 
-TEST(Secret, CannotBeStreamed) { static_assert(!Streamable<Secret>::value, "a Secret must not be printable"); }
+TEST(Secret, CannotBeStreamed) {
+    static_assert(!Streamable<Secret>::value, "a Secret must not be printable");
+}
 
 TEST(Secret, ComparesByContents) {
     Secret a("123456"), b("123456"), c("123457"), d("1234567");

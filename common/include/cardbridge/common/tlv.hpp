@@ -1,4 +1,5 @@
-// BER-TLV as smart cards use it (ISO/IEC 7816-4 §5.2): multi-byte tags, DER lengths up to 3 length bytes.
+// BER-TLV as smart cards use it (ISO/IEC 7816-4 §5.2): multi-byte tags, DER lengths of up to 4 length bytes
+// (values are bounded by the buffer they come from).
 #pragma once
 
 #include <cstdint>
