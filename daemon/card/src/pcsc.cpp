@@ -103,6 +103,12 @@ Bytes PcscTransport::exchange(ByteView command) {
                             response.data(), &responseLength);
     wipe(sendBuffer);
     if (rv != SCARD_S_SUCCESS) throwPcscError(rv, "SCardTransmit");
+    // Checked with vpcd: a card pulled mid-command gives success with no bytes at all. That is the card
+    // going away, not a hostile answer, so the caller should reconnect rather than distrust the card.
+    if (responseLength < 2) {
+        throwCardError(CardErrorCode::CardUnresponsive,
+                       "SCardTransmit: no status word (card mute or pulled)");
+    }
     response.resize(responseLength);
     return response;
 }

@@ -32,6 +32,9 @@ CardErrorCode pcscErrorCode(long rv) noexcept {
         case SCARD_W_UNRESPONSIVE_CARD:
         case SCARD_W_UNPOWERED_CARD:
         case SCARD_E_COMM_DATA_LOST:
+        // pcsc-lite's SCardTransmit answers NOT_TRANSACTED when the reader driver fails to reach the
+        // card (checked with vpcd and a card pulled mid-command), not only for a missing transaction.
+        case SCARD_E_NOT_TRANSACTED:
             return CardErrorCode::CardUnresponsive;
         case SCARD_E_SHARING_VIOLATION:
             return CardErrorCode::SharingViolation;
@@ -44,7 +47,7 @@ CardErrorCode pcscErrorCode(long rv) noexcept {
         case SCARD_W_UNSUPPORTED_CARD:
             return CardErrorCode::UnsupportedCard;
         default:
-            // PROTO_MISMATCH, INVALID_PARAMETER/VALUE, INSUFFICIENT_BUFFER, NO_MEMORY, NOT_TRANSACTED,
+            // PROTO_MISMATCH, INVALID_PARAMETER/VALUE, INSUFFICIENT_BUFFER, NO_MEMORY,
             // INTERNAL_ERROR, UNKNOWN_ERROR, NO_ACCESS and anything unknown: our bug or a broken setup.
             return CardErrorCode::Internal;
     }

@@ -45,7 +45,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Translation{SCARD_E_PROTO_MISMATCH, CardErrorCode::Internal},
                       Translation{SCARD_E_INSUFFICIENT_BUFFER, CardErrorCode::Internal},
                       Translation{SCARD_E_INVALID_PARAMETER, CardErrorCode::Internal},
-                      Translation{SCARD_E_NOT_TRANSACTED, CardErrorCode::Internal},
+                      Translation{SCARD_E_NOT_TRANSACTED, CardErrorCode::CardUnresponsive},
                       Translation{SCARD_F_INTERNAL_ERROR, CardErrorCode::Internal},
                       Translation{0x7FFF1234L, CardErrorCode::Internal}));
 
