@@ -73,7 +73,7 @@ bool writeAll(int fd, const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 std::string redactedApdu(ByteView apdu) {
-    if (apdu.size() < 5) return toHex(apdu);
+    if (apdu.size() <= 5) return toHex(apdu);  // header (+ Le) only: nothing secret
     std::uint8_t ins = apdu[1];
     bool secret = ins == 0x20 || ins == 0x24 || ins == 0x2C || ins == 0xFE || ins == 0xFF;
     if (!secret) return toHex(apdu);
