@@ -14,11 +14,13 @@ template <typename Operation>
 auto PivCard::run(bool idempotent, Operation&& operation) {
     for (int attempt = 1;; ++attempt) {
         const bool lastAttempt = attempt >= 2;
+        bool operationStarted = false;
         try {
             if (!transport_) transport_ = connector_.connect(reader_);
             TransactionGuard transaction(*transport_);
             PivApplication piv(*transport_);
             piv.select();  // once per transaction: the selection may be lost between transactions
+            operationStarted = true;
             return operation(piv, *transport_);
         } catch (const CardError& e) {
             switch (e.code()) {
@@ -37,7 +39,8 @@ auto PivCard::run(bool idempotent, Operation&& operation) {
                     transport_.reset();
                     connector_.resetContext();
                     // A PIN command may have reached the card before pcscd went away: do not repeat it.
-                    if (lastAttempt || !idempotent) throw;
+                    // Failing in connect, BEGIN TRANSACTION or SELECT, it never went out.
+                    if (lastAttempt || (!idempotent && operationStarted)) throw;
                     continue;
                 case CardErrorCode::CardRemoved:
                 case CardErrorCode::CardAbsent:

@@ -230,6 +230,12 @@ ReaderMonitor::~ReaderMonitor() {
 
 void ReaderMonitor::stop() noexcept {
     if (!impl_->thread.joinable()) return;
+    if (std::this_thread::get_id() == impl_->thread.get_id()) {
+        // Called from the callback: only ask the loop to end; joining itself would deadlock.
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+        return;
+    }
     std::unique_lock lock(impl_->mutex);
     impl_->stopping = true;
     impl_->wake.notify_all();

@@ -131,6 +131,14 @@ TEST(PivCard, ServiceLossDuringPinCommandIsNotRepeated) {
     EXPECT_TRUE(f.transport->finished());  // exactly one VERIFY went out
 }
 
+TEST(PivCard, ServiceLossBeforePinCommandIsRetried) {
+    Fixture f({failStep(SELECT, CardErrorCode::ServiceUnavailable), step(SELECT, SELECT_OK),
+               step(verifyCmd("258014"), "9000")});
+    EXPECT_TRUE(f.card.verifyPin(secret("258014")).ok());
+    EXPECT_EQ(f.connector.contextResets(), 1);
+    EXPECT_TRUE(f.transport->finished());
+}
+
 TEST(PivCard, RemovedCardDropsConnection) {
     Fixture f(
         {failStep(SELECT, CardErrorCode::CardRemoved), step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3")});

@@ -118,7 +118,8 @@ class ReaderMonitor {
     ReaderMonitor(const ReaderMonitor&) = delete;
     ReaderMonitor& operator=(const ReaderMonitor&) = delete;
 
-    /// Wakes the thread with SCardCancel and joins it. Idempotent, never throws.
+    /// Wakes the thread with SCardCancel and joins it. Idempotent, never throws. From the callback it
+    /// only asks the loop to end (the destructor joins later).
     void stop() noexcept;
 
   private:

@@ -25,8 +25,9 @@ struct CardInfo {
 
 /// A PIV card in one reader. Each call connects if needed, then runs SELECT + the operation inside one
 /// transaction. A reset card is reconnected and the call retried once; after ServiceUnavailable the
-/// context is dropped and read-only calls are retried once (PIN operations are not, since the card may
-/// have executed them). Not thread-safe: use from the reader's worker thread. Every call throws CardError.
+/// context is dropped and the call retried once, except when a PIN/PUK command was already under way
+/// (the card may have executed it, and a repeat could spend a second try). Not thread-safe: use from the
+/// reader's worker thread. Every call throws CardError.
 class PivCard {
   public:
     /// Does not connect yet. `connector` must outlive this object.
