@@ -20,7 +20,9 @@ std::string openSslErrors(std::string_view context) {
     return message;
 }
 
-void throwOpenSsl(std::string_view context) { throw OpenSslError(openSslErrors(context)); }
+void throwOpenSsl(std::string_view context) {
+    throw OpenSslError(openSslErrors(context));
+}
 
 Bytes randomBytes(std::size_t count) {
     Bytes out(count);

@@ -29,7 +29,9 @@ Secret::Secret(std::span<const std::uint8_t> bytes) : bytes_(bytes.begin(), byte
 Secret::Secret(const Secret& other) : bytes_(other.bytes_) {}
 
 // A moved-from vector hands over its buffer, so nothing is left behind to wipe.
-Secret::Secret(Secret&& other) noexcept : bytes_(std::move(other.bytes_)) { other.bytes_.clear(); }
+Secret::Secret(Secret&& other) noexcept : bytes_(std::move(other.bytes_)) {
+    other.bytes_.clear();
+}
 
 Secret& Secret::operator=(const Secret& other) {
     if (this != &other) {
@@ -48,7 +50,9 @@ Secret& Secret::operator=(Secret&& other) noexcept {
     return *this;
 }
 
-Secret::~Secret() { clear(); }
+Secret::~Secret() {
+    clear();
+}
 
 std::string_view Secret::view() const noexcept {
     return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
@@ -60,6 +64,8 @@ bool Secret::equals(const Secret& other) const noexcept {
     return CRYPTO_memcmp(bytes_.data(), other.bytes_.data(), bytes_.size()) == 0;
 }
 
-void Secret::clear() noexcept { wipe(bytes_); }
+void Secret::clear() noexcept {
+    wipe(bytes_);
+}
 
 }  // namespace cardbridge

@@ -19,9 +19,13 @@ std::string toHex(ByteView bytes);
 Bytes fromHex(std::string_view text);
 
 /// Bytes of a string (no terminator).
-inline Bytes toBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline Bytes toBytes(std::string_view s) {
+    return Bytes(s.begin(), s.end());
+}
 
 /// Appends `tail` to `out`.
-inline void append(Bytes& out, ByteView tail) { out.insert(out.end(), tail.begin(), tail.end()); }
+inline void append(Bytes& out, ByteView tail) {
+    out.insert(out.end(), tail.begin(), tail.end());
+}
 
 }  // namespace cardbridge

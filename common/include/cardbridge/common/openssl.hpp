@@ -30,7 +30,7 @@ using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free_all>>;
 
 /// OpenSSL reported a failure; what() carries the context and OpenSSL's queued reasons.
 class OpenSslError : public FatalError {
-public:
+  public:
     using FatalError::FatalError;
 };
 

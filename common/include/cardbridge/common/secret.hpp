@@ -13,7 +13,7 @@ namespace cardbridge {
 /// Secret bytes. The buffer is wiped (OPENSSL_cleanse) on destruction, on assignment and on clear().
 /// There is deliberately no operator<< and no fmt formatter: logging a Secret does not compile.
 class Secret {
-public:
+  public:
     Secret() = default;
     /// Copies `text` (for example the digits of a PIN). The caller should wipe its own copy.
     explicit Secret(std::string_view text);
@@ -36,7 +36,7 @@ public:
     /// Wipes and empties.
     void clear() noexcept;
 
-private:
+  private:
     std::vector<std::uint8_t> bytes_;
 };
 

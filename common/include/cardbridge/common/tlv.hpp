@@ -18,14 +18,14 @@ struct Tlv {
 
 /// Walks the TLVs of one level of a buffer. Throws InputError on truncated or malformed data.
 class TlvReader {
-public:
+  public:
     explicit TlvReader(ByteView data) : data_(data) {}
     /// Reads the next element; returns false at the end of the buffer.
     bool next(Tlv& out);
     /// Bytes not yet read.
     [[nodiscard]] std::size_t remaining() const noexcept { return data_.size() - pos_; }
 
-private:
+  private:
     ByteView data_;
     std::size_t pos_ = 0;
 };

@@ -20,12 +20,12 @@ inline constexpr const char* CARD_REMOVED = "CARD_REMOVED";  ///< pulled during 
 inline constexpr const char* CARD_BUSY = "CARD_BUSY";        ///< another program holds the card
 inline constexpr const char* CARD_UNRESPONSIVE = "CARD_UNRESPONSIVE";
 inline constexpr const char* CARD_UNSUPPORTED = "CARD_UNSUPPORTED";  ///< not a PIV card
-inline constexpr const char* CARD_ERROR = "CARD_ERROR";              ///< the card answered something unexpected
+inline constexpr const char* CARD_ERROR = "CARD_ERROR";  ///< the card answered something unexpected
 inline constexpr const char* TIMEOUT = "TIMEOUT";
 
 inline constexpr const char* PIN_INCORRECT = "PIN_INCORRECT";  ///< data.retriesLeft
 inline constexpr const char* PIN_BLOCKED = "PIN_BLOCKED";
-inline constexpr const char* PIN_POLICY = "PIN_POLICY";  ///< data.violation
+inline constexpr const char* PIN_POLICY = "PIN_POLICY";        ///< data.violation
 inline constexpr const char* PUK_INCORRECT = "PUK_INCORRECT";  ///< data.retriesLeft
 inline constexpr const char* PUK_BLOCKED = "PUK_BLOCKED";
 inline constexpr const char* CERT_NOT_FOUND = "CERT_NOT_FOUND";

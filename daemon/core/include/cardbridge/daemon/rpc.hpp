@@ -32,7 +32,7 @@ struct Capabilities {
 /// Who is calling: fixed at the WebSocket handshake.
 struct CallContext {
     std::uint64_t connectionId = 0;
-    std::string origin;  ///< the handshake's Origin, already checked against the allowlist
+    std::string origin;      ///< the handshake's Origin, already checked against the allowlist
     bool ownOrigin = false;  ///< the bundled UI's own origin (https://127.0.0.1:PORT)
     Capabilities capabilities;
 };
@@ -50,15 +50,16 @@ enum class RpcCode : int {
 /// An error a handler reports on purpose: becomes {code, message, data:{reason, …extra}}. `reason` is one
 /// of the documented stable strings (docs/api.md), e.g. "PIN_INCORRECT" with extra {"retriesLeft": 2}.
 class RpcError : public std::exception {
-public:
-    RpcError(RpcCode code, std::string reason, std::string message, nlohmann::json extra = nlohmann::json::object())
+  public:
+    RpcError(RpcCode code, std::string reason, std::string message,
+             nlohmann::json extra = nlohmann::json::object())
         : code_(code), reason_(std::move(reason)), message_(std::move(message)), extra_(std::move(extra)) {}
     [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
     [[nodiscard]] RpcCode code() const noexcept { return code_; }
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
     [[nodiscard]] const nlohmann::json& extra() const noexcept { return extra_; }
 
-private:
+  private:
     RpcCode code_;
     std::string reason_;
     std::string message_;
@@ -68,7 +69,7 @@ private:
 /// Completes one request exactly once, from any thread: with a result, or with an exception that
 /// toErrorObject() turns into a JSON-RPC error. Dropping it unanswered answers INTERNAL.
 class Responder {
-public:
+  public:
     virtual ~Responder() = default;
     virtual void succeed(nlohmann::json result) = 0;
     virtual void fail(std::exception_ptr error) = 0;
@@ -87,7 +88,7 @@ nlohmann::json toErrorObject(std::exception_ptr error);
 /// Receives notifications ({"jsonrpc":"2.0","method":…,"params":…}) for every connected client whose
 /// capabilities include `required`. Implemented by the network layer; thread-safe.
 class NotificationSink {
-public:
+  public:
     virtual ~NotificationSink() = default;
     virtual void broadcast(const std::string& method, const nlohmann::json& params, Capability required) = 0;
 };
