@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libssl-dev libpcsclite-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev
-  pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl
+  pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
 )
 
 missing=()
