@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,42 @@ struct DaemonConfig {
     std::filesystem::path stateDir;  ///< TLS files, journal; default $XDG_STATE_HOME/cardbridge
     std::filesystem::path webRoot;   ///< bundled web UI; default: the installed webui/ folder
     std::string logLevel = "info";
-    std::filesystem::path logFile;   ///< default stateDir/cardbridged.log (rotating)
+    std::filesystem::path logFile;  ///< default stateDir/cardbridged.log (rotating)
     std::size_t logFileMaxBytes = 5 * 1024 * 1024;
     std::size_t logFileCount = 3;
+    bool logToConsole = true;  ///< also log to stderr (journald picks it up under systemd)
 };
+
+/// Where the daemon looks for things when nothing says otherwise (XDG Base Directory).
+struct DefaultPaths {
+    std::filesystem::path configFile;  ///< $XDG_CONFIG_HOME/cardbridge/cardbridged.json
+    std::filesystem::path stateDir;    ///< $XDG_STATE_HOME/cardbridge
+};
+
+/// Reads one environment variable; nullptr when unset.
+using EnvLookup = std::function<const char*(const char*)>;
+
+/// XDG paths from `env` (default: the process environment). Unset, empty or relative XDG_* values fall
+/// back to $HOME/.config and $HOME/.local/state; without HOME, the passwd entry's home. Never throws.
+DefaultPaths defaultPaths(const EnvLookup& env = {});
+
+/// A loaded configuration and what was wrong with the file. Every problem left its default in place.
+struct ConfigLoad {
+    DaemonConfig config;
+    std::vector<std::string> problems;  ///< one line each, e.g. "ports[1]: 80 is outside 1024-65535"
+    bool fileFound = false;             ///< false: the file does not exist and defaults apply
+};
+
+/// Loads `path` (JSON object, keys in docs/config.md). A missing file gives the defaults and no problem;
+/// unreadable or malformed JSON, unknown keys, wrong types and out-of-range values are listed in
+/// `problems` and replaced by defaults. Relative paths in the file are resolved against its folder;
+/// stateDir and logFile default from `defaults`. Never throws for file contents.
+ConfigLoad loadConfig(const std::filesystem::path& path, const DefaultPaths& defaults);
+/// loadConfig(path, defaultPaths()).
+ConfigLoad loadConfig(const std::filesystem::path& path);
+
+/// Checks one origin: lower-case "https://host[:port]" or "http://host[:port]" (http only for loopback
+/// names), no path, query, user info or wildcard. Returns the problem, or "" when acceptable.
+std::string originProblem(const std::string& origin);
 
 }  // namespace cardbridge::daemon

@@ -1,0 +1,243 @@
+// One function per card method: validate params on the caller's thread, post card work to the reader's
+// worker, complete the Responder from there. Errors are exceptions; toErrorObject() turns them into reasons.
+#include "cardbridge/daemon/card_methods.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <initializer_list>
+#include <map>
+#include <mutex>
+
+#include "cardbridge/card/pin_policy.hpp"
+#include "cardbridge/common/secret.hpp"
+#include "cardbridge/daemon/reasons.hpp"
+
+namespace cardbridge::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void invalidParam(const char* name, const std::string& message) {
+    throw RpcError(RpcCode::InvalidParams, reason::INVALID_PARAMS, message, {{"param", name}});
+}
+
+const json& requireObject(const json& params) {
+    if (!params.is_object()) {
+        throw RpcError(RpcCode::InvalidParams, reason::INVALID_PARAMS, "params must be an object");
+    }
+    return params;
+}
+
+std::string requireString(const json& params, const char* name) {
+    auto it = params.find(name);
+    if (it == params.end() || !it->is_string()) invalidParam(name, std::string(name) + " must be a string");
+    return it->get<std::string>();
+}
+
+/// Runs `work` and completes `responder` with its result or its exception, exactly once.
+template <typename Work>
+void complete(const std::shared_ptr<Responder>& responder, Work&& work) {
+    json result;
+    try {
+        result = work();
+    } catch (...) {
+        responder->fail(std::current_exception());
+        return;
+    }
+    responder->succeed(std::move(result));
+}
+
+/// Copies the named string fields into Secrets and wipes them in place, whatever else is wrong with the
+/// params, so a PIN lives in exactly one wiping buffer from here on. The dispatcher owns the parsed
+/// request and passes a const view of a mutable object, hence the const_cast.
+std::map<std::string, std::shared_ptr<Secret>> takeSecrets(const json& params,
+                                                           std::initializer_list<const char*> names) {
+    std::map<std::string, std::shared_ptr<Secret>> secrets;
+    if (!params.is_object()) return secrets;
+    for (const char* name : names) {
+        auto it = params.find(name);
+        if (it == params.end() || !it->is_string()) continue;
+        auto& text = const_cast<json&>(*it).get_ref<std::string&>();
+        secrets[name] = std::make_shared<Secret>(text);
+        wipe(text);
+    }
+    return secrets;
+}
+
+void rejectNonReadParams(const json& params) {
+    // List methods take no params; accept the usual spellings of "none".
+    const bool none =
+        params.is_null() || (params.is_object() && params.empty()) || (params.is_array() && params.empty());
+    if (!none) throw RpcError(RpcCode::InvalidParams, reason::INVALID_PARAMS, "this method takes no params");
+}
+
+void readersList(CardService& service, const json& params, const std::shared_ptr<Responder>& responder) {
+    rejectNonReadParams(params);
+    // Reader presence is the monitor's state in memory: no card work, answered right here.
+    complete(responder, [&] {
+        if (!service.pcscAvailable()) {
+            throw RpcError(RpcCode::ApplicationError, reason::PCSC_UNAVAILABLE,
+                           "the PC/SC service is not running");
+        }
+        json out = json::array();
+        for (const auto& r : service.readers()) {
+            json entry = {{"name", r.name}, {"cardPresent", r.cardPresent}};
+            if (r.cardError) entry["cardError"] = *r.cardError;
+            out.push_back(std::move(entry));
+        }
+        return out;
+    });
+}
+
+/// Collects one card per reader from the workers and answers when the last one reported.
+struct CardsGather {
+    std::mutex mutex;
+    std::map<std::string, json> cards;  // by reader name: a stable order
+    std::size_t remaining = 0;
+    std::shared_ptr<Responder> responder;
+
+    void done(const std::string& reader, std::optional<json> card) {
+        std::unique_lock lock(mutex);
+        if (card) cards.emplace(reader, std::move(*card));
+        if (--remaining != 0) return;
+        json out = json::array();
+        for (auto& [name, c] : cards) out.push_back(std::move(c));
+        lock.unlock();
+        responder->succeed(std::move(out));
+    }
+};
+
+void cardsList(CardService& service, const json& params, const std::shared_ptr<Responder>& responder) {
+    rejectNonReadParams(params);
+    if (!service.pcscAvailable()) {
+        throw RpcError(RpcCode::ApplicationError, reason::PCSC_UNAVAILABLE,
+                       "the PC/SC service is not running");
+    }
+    std::vector<std::string> readers;
+    for (const auto& r : service.readers()) {
+        if (r.cardPresent) readers.push_back(r.name);
+    }
+    if (readers.empty()) {
+        responder->succeed(json::array());
+        return;
+    }
+    auto gather = std::make_shared<CardsGather>();
+    gather->remaining = readers.size();
+    gather->responder = responder;
+    for (const auto& reader : readers) {
+        try {
+            // Queued behind the insertion read: a card inserted a moment ago is listed once it was read.
+            service.post(reader, [gather](ReaderSession& session) {
+                std::optional<json> card;
+                try {
+                    card = cardToJson(session.snapshot(), session.now());
+                } catch (...) {
+                    // The card left, or cannot be read: readers.list and health say why.
+                    spdlog::debug("cards.list: no card from '{}'", session.reader());
+                }
+                gather->done(session.reader(), std::move(card));
+            });
+        } catch (const RpcError&) {
+            gather->done(reader, std::nullopt);  // the reader went away since readers()
+        }
+    }
+}
+
+void certificatesExport(CardService& service, const json& params,
+                        const std::shared_ptr<Responder>& responder) {
+    requireObject(params);
+    const std::string reader = requireString(params, "reader");
+    const std::string slotText = requireString(params, "slot");
+    const std::optional<std::uint8_t> slot = parseSlot(slotText);
+    if (!slot) invalidParam("slot", "slot must be a PIV certificate slot such as \"9a\"");
+    std::string format = "pem";
+    if (params.contains("format")) {
+        format = requireString(params, "format");
+        if (format != "pem" && format != "der") invalidParam("format", "format must be \"pem\" or \"der\"");
+    }
+    service.post(reader, [responder, slot = *slot, format](ReaderSession& session) {
+        complete(responder, [&]() -> json {
+            const CardSnapshot& snapshot = session.snapshot();
+            for (const auto& entry : snapshot.certificates) {
+                if (entry.slot != slot) continue;
+                if (!entry.certificate) {
+                    throw RpcError(RpcCode::ApplicationError, reason::CARD_ERROR,
+                                   "the certificate in this slot is unreadable");
+                }
+                if (format == "der") return {{"format", "der"}, {"data", base64(entry.certificate->der())}};
+                return {{"format", "pem"}, {"data", entry.certificate->toPem()}};
+            }
+            throw RpcError(RpcCode::ApplicationError, reason::CERT_NOT_FOUND, "no certificate in this slot",
+                           {{"slot", slotName(slot)}});
+        });
+    });
+}
+
+void pinChange(CardService& service, const json& params, const std::shared_ptr<Responder>& responder) {
+    auto secrets = takeSecrets(params, {"oldPin", "newPin"});
+    requireObject(params);
+    const std::string reader = requireString(params, "reader");
+    if (!secrets.contains("oldPin")) invalidParam("oldPin", "oldPin must be a string");
+    if (!secrets.contains("newPin")) invalidParam("newPin", "newPin must be a string");
+    std::shared_ptr<Secret> oldPin = secrets["oldPin"];
+    std::shared_ptr<Secret> newPin = secrets["newPin"];
+    service.post(reader, [responder, oldPin, newPin](ReaderSession& session) {
+        complete(responder, [&]() -> json {
+            const card::PinResult result = session.card().changePin(*oldPin, *newPin);
+            oldPin->clear();
+            newPin->clear();
+            using Status = card::PinStatus;
+            switch (result.status) {
+                case Status::Success: {
+                    spdlog::info("PIN changed on the card in '{}'", session.reader());
+                    const card::PinRetries pin = session.refreshPin();
+                    json out = {{"ok", true}};
+                    if (pin.state == card::PinRetries::State::NotVerified && pin.retriesLeft) {
+                        out["retriesLeft"] = *pin.retriesLeft;
+                    }
+                    return out;
+                }
+                case Status::WrongPin: {
+                    const unsigned left = result.retriesLeft.value_or(0);
+                    session.updatePin({card::PinRetries::State::NotVerified, left});
+                    spdlog::info("pin.change on '{}': wrong PIN, {} tries left", session.reader(), left);
+                    throw RpcError(RpcCode::ApplicationError, reason::PIN_INCORRECT, "wrong PIN",
+                                   {{"retriesLeft", left}});
+                }
+                case Status::PinBlocked:
+                    session.updatePin({card::PinRetries::State::Blocked, 0u});
+                    spdlog::info("pin.change on '{}': PIN blocked", session.reader());
+                    throw RpcError(RpcCode::ApplicationError, reason::PIN_BLOCKED, "the PIN is blocked",
+                                   {{"retriesLeft", 0}});
+                case Status::WrongPuk:
+                case Status::PukBlocked:
+                    break;
+            }
+            throw RpcError(RpcCode::InternalError, reason::INTERNAL, "unexpected PIN status");
+        });
+        oldPin->clear();
+        newPin->clear();
+    });
+}
+
+/// Wraps a method body taking the service as a MethodHandler.
+template <typename Method>
+MethodHandler bind(CardService& service, Method method) {
+    return [&service, method](const CallContext&, const json& params, std::shared_ptr<Responder> responder) {
+        method(service, params, responder);
+    };
+}
+
+}  // namespace
+
+std::vector<MethodSpec> cardMethods(CardService& service) {
+    return {
+        {"readers.list", Capability::Read, bind(service, readersList)},
+        {"cards.list", Capability::Read, bind(service, cardsList)},
+        {"certificates.export", Capability::Read, bind(service, certificatesExport)},
+        {"pin.change", Capability::Secrets, bind(service, pinChange)},
+    };
+}
+
+}  // namespace cardbridge::daemon
