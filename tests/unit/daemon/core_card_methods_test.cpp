@@ -16,9 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace card::test;
+using card::ReaderEvent;
 using card::ScriptStep;
 using card::step;
-using card::ReaderEvent;
 using nlohmann::json;
 
 const std::string READER = "Virtual PCD 00 00";
