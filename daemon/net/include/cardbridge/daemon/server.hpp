@@ -1,0 +1,63 @@
+// cardbridged's network front: HTTPS (bundled UI, /health) and WSS (JSON-RPC 2.0) on loopback only.
+// Lean on purpose: no Beast or Asio here, so only daemon/net's own files pay for those templates.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cardbridge/daemon/config.hpp"
+#include "cardbridge/daemon/dispatcher.hpp"
+#include "cardbridge/daemon/rpc.hpp"
+
+namespace cardbridge::daemon {
+
+/// What the server needs besides the dispatcher.
+struct ServerOptions {
+    DaemonConfig config;                     ///< ports (0 picks a free one: tests), platform origins, limits
+    std::filesystem::path certChainPem;      ///< leaf first, then intermediates (PEM)
+    std::filesystem::path keyPem;            ///< the leaf's private key (PEM)
+    std::filesystem::path webRoot;           ///< bundled web UI folder, served at https://127.0.0.1:PORT/
+    std::string version;                     ///< semver reported by system.hello
+    std::function<nlohmann::json()> health;  ///< GET /health body; must not contain secrets; may be empty
+};
+
+/// Serves HTTPS + WSS on 127.0.0.1 and ::1. One io_context, `threads` threads, a strand per session.
+/// Lifetime: the dispatcher must outlive the server; stop and join run() before destroying it.
+class Server {
+  public:
+    /// Loads the TLS chain and key (TLS 1.2+ only). Throws std::runtime_error when they do not load.
+    Server(ServerOptions options, Dispatcher& dispatcher);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds the first port of config.ports free on both loopbacks (::1 is skipped with a warning when
+    /// the host has no IPv6), registers system.hello on the dispatcher, logs and returns the port.
+    /// Call once, before run(). Throws std::runtime_error when no port is free.
+    std::uint16_t start();
+
+    /// Serves on the calling thread plus `threads - 1` more until stop(); returns when all have ended.
+    void run(unsigned threads = 2);
+
+    /// Stops accepting, closes every connection and makes run() return. Thread-safe, idempotent.
+    void stop();
+
+    /// The port start() bound (0 before).
+    [[nodiscard]] std::uint16_t port() const noexcept;
+
+    /// Delivers notifications to the connected sessions (see NotificationSink). Valid as long as the server.
+    NotificationSink& notifications() noexcept;
+
+    /// Number of open WebSocket sessions (for /health and tests). Thread-safe.
+    [[nodiscard]] std::size_t sessionCount() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cardbridge::daemon
