@@ -1,0 +1,426 @@
+// Test WSS/HTTPS client. All I/O is asynchronous on a private io_context driven by the calling thread
+// with run_one_until(deadline): a timed-out wait leaves the one outstanding WebSocket read in place,
+// so a later wait picks up where it left off (a cancelled Beast read would end the stream).
+#include "wss_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <cctype>
+#include <deque>
+#include <functional>
+
+namespace cardbridge::test {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using error_code = beast::error_code;
+using Clock = std::chrono::steady_clock;
+
+// Runs `ioc` until `done()` or `timeout`; false when it timed out or ran out of work first.
+bool runUntil(asio::io_context& ioc, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!done()) {
+        if (ioc.stopped()) ioc.restart();
+        if (ioc.run_one_until(deadline) == 0) {
+            // Either the deadline passed or nothing is left to wait for: in both cases we are done waiting.
+            if (ioc.stopped()) ioc.restart();
+            return done();
+        }
+    }
+    return true;
+}
+
+int opensslVersion(TlsVersion version) {
+    switch (version) {
+        case TlsVersion::Tls1_0:
+            return TLS1_VERSION;
+        case TlsVersion::Tls1_1:
+            return TLS1_1_VERSION;
+        case TlsVersion::Tls1_2:
+            return TLS1_2_VERSION;
+        case TlsVersion::Tls1_3:
+            return TLS1_3_VERSION;
+    }
+    return 0;
+}
+
+void configureClientTls(ssl::context& tls, const WssClientOptions& options) {
+    if (options.rootCaPem.empty()) throw WssError("WssClientOptions.rootCaPem is required");
+    tls.set_verify_mode(ssl::verify_peer);
+    error_code ec;
+    tls.add_certificate_authority(asio::buffer(options.rootCaPem), ec);
+    if (ec) throw WssError("cannot load the test root: " + ec.message());
+    SSL_CTX* native = tls.native_handle();
+    if (options.minTls) SSL_CTX_set_min_proto_version(native, opensslVersion(*options.minTls));
+    if (options.maxTls) {
+        SSL_CTX_set_max_proto_version(native, opensslVersion(*options.maxTls));
+        // OpenSSL 3 will not even offer TLS < 1.2 at its default security level; lower it so that
+        // the refusal we test is the server's, not our own library's.
+        if (*options.maxTls == TlsVersion::Tls1_0 || *options.maxTls == TlsVersion::Tls1_1) {
+            SSL_CTX_set_security_level(native, 0);
+            SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
+            if (!options.minTls) SSL_CTX_set_min_proto_version(native, TLS1_VERSION);
+        }
+    }
+}
+
+std::string defaultHostHeader(const WssClientOptions& options) {
+    const bool v6 = options.host.find(':') != std::string::npos;
+    return (v6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
+}
+
+tcp::endpoint endpointFor(const std::string& host, std::uint16_t port) {
+    error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) throw WssError("host must be an IP literal: " + host);
+    return {address, port};
+}
+
+void connectTcp(asio::io_context& ioc, tcp::socket& socket, const tcp::endpoint& endpoint,
+                std::chrono::milliseconds timeout) {
+    bool done = false;
+    error_code result;
+    socket.async_connect(endpoint, [&](error_code ec) {
+        result = ec;
+        done = true;
+    });
+    if (!runUntil(
+            ioc, [&] { return done; }, timeout))
+        throw WssError("connect timed out");
+    if (result) throw WssError("connect failed: " + result.message());
+}
+
+template <class SslStream>
+void tlsHandshake(asio::io_context& ioc, SslStream& stream, const WssClientOptions& options) {
+    stream.set_verify_callback(ssl::host_name_verification(options.host));
+    bool done = false;
+    error_code result;
+    stream.async_handshake(ssl::stream_base::client, [&](error_code ec) {
+        result = ec;
+        done = true;
+    });
+    if (!runUntil(
+            ioc, [&] { return done; }, options.timeout))
+        throw WssError("TLS handshake timed out");
+    if (result) throw WssError("TLS handshake failed: " + result.message());
+}
+
+bool isResponseFor(const nlohmann::json& message, const nlohmann::json& id) {
+    return message.is_object() && message.contains("id") && message["id"] == id &&
+           (message.contains("result") || message.contains("error"));
+}
+
+}  // namespace
+
+struct WssClient::Impl {
+    explicit Impl(WssClientOptions opts) : options(std::move(opts)) { configureClientTls(tls, options); }
+
+    void connect() {
+        connectTcp(ioc, beast::get_lowest_layer(ws).socket(), endpointFor(options.host, options.port),
+                   options.timeout);
+        tlsHandshake(ioc, ws.next_layer(), options);
+        if (options.origin) {
+            ws.set_option(websocket::stream_base::decorator(
+                [origin = *options.origin](websocket::request_type& request) {
+                    request.set(http::field::origin, origin);
+                }));
+        }
+        websocket::response_type response;
+        bool done = false;
+        error_code result;
+        ws.async_handshake(response, options.hostHeader.value_or(defaultHostHeader(options)), options.target,
+                           [&](error_code ec) {
+                               result = ec;
+                               done = true;
+                           });
+        if (!runUntil(
+                ioc, [&] { return done; }, options.timeout))
+            throw WssError("WebSocket handshake timed out");
+        if (result) {
+            throw WssError("WebSocket handshake failed: " + result.message() + " (HTTP " +
+                               std::to_string(response.result_int()) + ")",
+                           response.result_int());
+        }
+        ws.read_message_max(options.maxIncomingBytes);
+        open = true;
+        startRead();
+    }
+
+    void startRead() {
+        ws.async_read(buffer, [this](error_code ec, std::size_t) {
+            if (ec) {
+                open = false;
+                closeInfo.closed = true;
+                closeInfo.error = ec.message();
+                if (ec == websocket::error::closed) closeInfo.code = ws.reason().code;
+                return;
+            }
+            inbox.push_back(beast::buffers_to_string(buffer.data()));
+            buffer.consume(buffer.size());
+            startRead();
+        });
+    }
+
+    void write(const std::string& bytes, bool text) {
+        if (!open) throw WssError("connection closed: " + closeInfo.error);
+        ws.text(text);
+        bool done = false;
+        error_code result;
+        ws.async_write(asio::buffer(bytes), [&](error_code ec, std::size_t) {
+            result = ec;
+            done = true;
+        });
+        if (!runUntil(
+                ioc, [&] { return done; }, options.timeout))
+            throw WssError("write timed out");
+        if (result) throw WssError("write failed: " + result.message());
+    }
+
+    // Removes and returns the first inbox message matching `match`, waiting up to `timeout`.
+    std::optional<nlohmann::json> take(const std::function<bool(const nlohmann::json&)>& match,
+                                       std::chrono::milliseconds timeout) {
+        std::optional<nlohmann::json> found;
+        auto scan = [&] {
+            for (auto it = inbox.begin(); it != inbox.end(); ++it) {
+                auto message = nlohmann::json::parse(*it, nullptr, false);
+                if (!message.is_discarded() && match(message)) {
+                    found = std::move(message);
+                    inbox.erase(it);
+                    return true;
+                }
+            }
+            return !open;
+        };
+        runUntil(ioc, scan, timeout);
+        return found;
+    }
+
+    WssClientOptions options;
+    asio::io_context ioc;
+    ssl::context tls{ssl::context::tls_client};
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws{ioc, tls};
+    beast::flat_buffer buffer;
+    std::deque<std::string> inbox;
+    bool open = false;
+    CloseInfo closeInfo;
+    long long nextId = 1;
+};
+
+WssClient::WssClient(WssClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+    impl_->connect();
+}
+
+WssClient::~WssClient() {
+    if (!impl_->open) return;
+    // A polite close keeps the server's log quiet; give it a moment, then just drop the socket.
+    bool done = false;
+    impl_->ws.async_close(websocket::close_code::normal, [&](error_code) { done = true; });
+    runUntil(
+        impl_->ioc, [&] { return done && !impl_->open; }, std::chrono::milliseconds(1000));
+    error_code ec;
+    beast::get_lowest_layer(impl_->ws).socket().close(ec);
+    impl_->ioc.restart();
+    impl_->ioc.poll();
+}
+
+nlohmann::json WssClient::call(const std::string& method, const nlohmann::json& params) {
+    const nlohmann::json id = impl_->nextId++;
+    const nlohmann::json request = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
+    impl_->write(request.dump(), true);
+    return waitResponse(id);
+}
+
+nlohmann::json WssClient::waitResponse(const nlohmann::json& id) {
+    auto response =
+        impl_->take([&](const nlohmann::json& m) { return isResponseFor(m, id); }, impl_->options.timeout);
+    if (!response) {
+        throw WssError(
+            "no response for id " + id.dump() +
+            (impl_->open ? " (timed out)" : " (connection closed: " + impl_->closeInfo.error + ")"));
+    }
+    return *response;
+}
+
+nlohmann::json WssClient::waitNotification(const std::string& method, std::chrono::milliseconds timeout) {
+    auto message = impl_->take(
+        [&](const nlohmann::json& m) {
+            return m.is_object() && !m.contains("id") && m.value("method", std::string()) == method;
+        },
+        timeout);
+    if (!message) throw WssError("no notification " + method);
+    return message->value("params", nlohmann::json());
+}
+
+std::optional<std::string> WssClient::nextText(std::chrono::milliseconds timeout) {
+    runUntil(
+        impl_->ioc, [&] { return !impl_->inbox.empty() || !impl_->open; }, timeout);
+    if (impl_->inbox.empty()) return std::nullopt;
+    std::string text = std::move(impl_->inbox.front());
+    impl_->inbox.pop_front();
+    return text;
+}
+
+void WssClient::sendText(const std::string& text) {
+    impl_->write(text, true);
+}
+
+void WssClient::sendBinary(const std::string& bytes) {
+    impl_->write(bytes, false);
+}
+
+CloseInfo WssClient::waitClosed(std::chrono::milliseconds timeout) {
+    runUntil(
+        impl_->ioc, [&] { return !impl_->open; }, timeout);
+    return impl_->closeInfo;
+}
+
+bool WssClient::isOpen() const {
+    return impl_->open;
+}
+
+std::string HttpsResponse::header(const std::string& name) const {
+    auto lower = [](std::string text) {
+        std::transform(text.begin(), text.end(), text.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return text;
+    };
+    for (const auto& [key, value] : headers) {
+        if (lower(key) == lower(name)) return value;
+    }
+    return "";
+}
+
+HttpsResponse httpsRequest(const WssClientOptions& options, const std::string& method,
+                           const std::string& target) {
+    asio::io_context ioc;
+    ssl::context tls{ssl::context::tls_client};
+    configureClientTls(tls, options);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
+    connectTcp(ioc, beast::get_lowest_layer(stream).socket(), endpointFor(options.host, options.port),
+               options.timeout);
+    tlsHandshake(ioc, stream, options);
+
+    http::request<http::empty_body> request{http::string_to_verb(method), target, 11};
+    request.method_string(method);
+    request.set(http::field::host, options.hostHeader.value_or(defaultHostHeader(options)));
+    request.set(http::field::user_agent, "cardbridge-test");
+    if (options.origin) request.set(http::field::origin, *options.origin);
+    request.keep_alive(false);
+    bool done = false;
+    error_code result;
+    http::async_write(stream, request, [&](error_code ec, std::size_t) {
+        result = ec;
+        done = true;
+    });
+    if (!runUntil(
+            ioc, [&] { return done; }, options.timeout))
+        throw WssError("HTTP write timed out");
+    if (result) throw WssError("HTTP write failed: " + result.message());
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    if (method == "HEAD") parser.skip(true);
+    done = false;
+    http::async_read(stream, buffer, parser, [&](error_code ec, std::size_t) {
+        result = ec;
+        done = true;
+    });
+    if (!runUntil(
+            ioc, [&] { return done; }, options.timeout))
+        throw WssError("HTTP read timed out");
+    if (result) throw WssError("HTTP read failed: " + result.message());
+    auto response = parser.release();
+    HttpsResponse out;
+    out.status = response.result_int();
+    for (const auto& field : response.base()) out.headers.emplace_back(field.name_string(), field.value());
+    out.body = std::move(response.body());
+    return out;
+}
+
+namespace {
+
+// Reads from `stream` until EOF/error or the deadline.
+template <class Stream>
+void readUntilClosed(asio::io_context& ioc, Stream& stream, RawTcpResult& result, Clock::time_point start,
+                     std::chrono::milliseconds timeout) {
+    std::array<char, 4096> chunk{};
+    bool ended = false;
+    std::function<void()> readMore = [&] {
+        stream.async_read_some(asio::buffer(chunk), [&](error_code ec, std::size_t bytes) {
+            if (ec) {
+                ended = true;
+                return;
+            }
+            result.received.append(chunk.data(), bytes);
+            readMore();
+        });
+    };
+    readMore();
+    const auto deadline = start + timeout;
+    runUntil(
+        ioc, [&] { return ended; },
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+    result.closedByPeer = ended;
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+}  // namespace
+
+RawTcpResult rawTcpExchange(const std::string& host, std::uint16_t port, const std::string& bytes,
+                            std::chrono::milliseconds timeout) {
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    RawTcpResult result;
+    const auto start = Clock::now();
+    connectTcp(ioc, socket, endpointFor(host, port), timeout);
+    result.connected = true;
+    if (!bytes.empty()) {
+        bool done = false;
+        asio::async_write(socket, asio::buffer(bytes), [&](error_code, std::size_t) { done = true; });
+        runUntil(
+            ioc, [&] { return done; }, timeout);
+    }
+    readUntilClosed(ioc, socket, result, start, timeout);
+    error_code ec;
+    socket.close(ec);
+    ioc.restart();
+    ioc.poll();
+    return result;
+}
+
+RawTcpResult tlsConnectAndIdle(const WssClientOptions& options, std::chrono::milliseconds timeout) {
+    asio::io_context ioc;
+    ssl::context tls{ssl::context::tls_client};
+    configureClientTls(tls, options);
+    ssl::stream<tcp::socket> stream(ioc, tls);
+    RawTcpResult result;
+    const auto start = Clock::now();
+    connectTcp(ioc, stream.next_layer(), endpointFor(options.host, options.port), options.timeout);
+    tlsHandshake(ioc, stream, options);
+    result.connected = true;
+    readUntilClosed(ioc, stream, result, start, timeout);
+    error_code ec;
+    stream.next_layer().close(ec);
+    ioc.restart();
+    ioc.poll();
+    return result;
+}
+
+}  // namespace cardbridge::test
