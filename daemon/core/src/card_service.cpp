@@ -286,6 +286,23 @@ void CardService::reapRetired() {
     }
 }
 
+void CardService::retireLocked(const std::string& reader) {
+    auto it = workers_.find(reader);
+    if (it == workers_.end()) return;
+    auto worker = it->second;
+    workers_.erase(it);
+    const bool hadCard = states_[reader].cardPresent;
+    states_.erase(reader);
+    if (hadCard) worker->push([](ReaderSession& s) { static_cast<Worker&>(s).onRemoved(); });
+    worker->push([](ReaderSession& s) {
+        auto& w = static_cast<Worker&>(s);
+        spdlog::info("reader removed: '{}'", w.reader_);
+        w.service_.broadcast("reader.removed", {{"reader", w.reader_}});
+    });
+    worker->requestStop();
+    retired_.push_back(std::move(worker));
+}
+
 void CardService::handleEvent(const card::ReaderEvent& event) {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
@@ -307,21 +324,9 @@ void CardService::handleEvent(const card::ReaderEvent& event) {
             workers_.emplace(event.reader, std::move(worker));
             return;
         }
-        case Kind::ReaderRemoved: {
-            auto it = workers_.find(event.reader);
-            if (it == workers_.end()) return;
-            auto worker = it->second;
-            workers_.erase(it);
-            states_.erase(event.reader);
-            worker->push([](ReaderSession& s) {
-                auto& w = static_cast<Worker&>(s);
-                spdlog::info("reader removed: '{}'", w.reader_);
-                w.service_.broadcast("reader.removed", {{"reader", w.reader_}});
-            });
-            worker->requestStop();
-            retired_.push_back(std::move(worker));
+        case Kind::ReaderRemoved:
+            retireLocked(event.reader);
             return;
-        }
         case Kind::CardInserted: {
             auto it = workers_.find(event.reader);
             if (it == workers_.end()) return;
@@ -337,11 +342,16 @@ void CardService::handleEvent(const card::ReaderEvent& event) {
             it->second->push([](ReaderSession& s) { static_cast<Worker&>(s).onRemoved(); });
             return;
         }
-        case Kind::ServiceLost:
-            // The monitor reported every reader removed just before.
+        case Kind::ServiceLost: {
+            // The monitor reports every reader removed just before; any left over go now, so that
+            // clients never see a reader of a service that is gone.
             pcscAvailable_ = false;
+            std::vector<std::string> left;
+            for (const auto& [name, worker] : workers_) left.push_back(name);
+            for (const auto& name : left) retireLocked(name);
             spdlog::warn("PC/SC service unavailable");
             return;
+        }
         case Kind::ServiceRestored:
             pcscAvailable_ = true;
             spdlog::info("PC/SC service available again");

@@ -2,8 +2,10 @@
 // PIN change outcomes, parameter and reader errors, notifications, health.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "card_test_support.hpp"
 #include "cardbridge/daemon/card_methods.hpp"
@@ -359,6 +361,50 @@ TEST_F(CardMethods, ServiceLossAndReturn) {
     EXPECT_TRUE(service_->pcscAvailable());
     EXPECT_EQ(service_->health()["problems"][0]["reason"], reason::NO_READER);
     EXPECT_EQ(call("readers.list")->result(), json::array());
+}
+
+TEST_F(CardMethods, ServiceLossWithoutRemovalEventsStillRemovesReaders) {
+    insertCard();
+    service_->handleEvent({ReaderEvent::Kind::ServiceLost, "", {}});
+    sink_.waitFor("reader.removed");
+    EXPECT_EQ(sink_.methods(),
+              (std::vector<std::string>{"reader.added", "card.inserted", "card.removed", "reader.removed"}));
+    EXPECT_TRUE(service_->readers().empty());
+}
+
+/// Counts notifications.
+class CountingSink final : public NotificationSink {
+  public:
+    void broadcast(const std::string&, const json&, Capability) override { ++count; }
+    std::atomic<int> count{0};
+};
+
+TEST_F(CardMethods, SetSinkIsSafeWhileNotificationsFlow) {
+    CountingSink a;
+    CountingSink b;
+    std::atomic<bool> running{true};
+    std::thread churn([&] {
+        for (int i = 0; running; ++i) {
+            const std::string reader = "Reader " + std::to_string(i % 4);
+            service_->handleEvent({ReaderEvent::Kind::ReaderAdded, reader, {}});
+            service_->handleEvent({ReaderEvent::Kind::ReaderRemoved, reader, {}});
+        }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    for (int i = 0; i < 200 || (a.count + b.count < 10 && std::chrono::steady_clock::now() < deadline); ++i) {
+        service_->setSink(i % 2 == 0 ? static_cast<NotificationSink*>(&a) : &b);
+        std::this_thread::sleep_for(100us);
+    }
+    service_->setSink(nullptr);
+    // After setSink returns, the old sinks are never called again.
+    const int seenA = a.count;
+    const int seenB = b.count;
+    std::this_thread::sleep_for(50ms);
+    running = false;
+    churn.join();
+    EXPECT_EQ(a.count, seenA);
+    EXPECT_EQ(b.count, seenB);
+    EXPECT_GT(seenA + seenB, 0);
 }
 
 TEST_F(CardMethods, HealthHasNoSecretsOrCertificates) {

@@ -112,6 +112,8 @@ class CardService {
     void broadcast(const std::string& method, const nlohmann::json& params);
     void publish(const std::string& reader, const std::function<void(ReaderState&)>& change);
     void reapRetired();
+    /// Takes `reader` out of service (card.removed if it had a card, then reader.removed); mutex_ held.
+    void retireLocked(const std::string& reader);
     friend struct Worker;
 
     Options options_;
