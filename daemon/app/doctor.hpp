@@ -1,0 +1,31 @@
+// `cardbridged doctor`: what is wrong, in words a support desk can act on (Chinese and English).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cardbridge/daemon/config.hpp"
+
+namespace cardbridge::daemon {
+
+/// One check's outcome. `code` is stable (e.g. "pcsc.service"); status "ok" | "problem" | "unknown".
+struct DoctorFinding {
+    std::string code;
+    std::string status;
+    std::string zh;
+    std::string en;
+};
+
+/// Runs every check: config problems, PC/SC service, readers, cards, port, TLS files, trust stores.
+/// Never throws; a check that cannot run reports "unknown".
+std::vector<DoctorFinding> runDoctor(const DaemonConfig& config,
+                                     const std::vector<std::string>& configProblems);
+
+/// JSON form of findings (also the TLS/trust part of GET /health).
+nlohmann::json toJson(const std::vector<DoctorFinding>& findings);
+
+/// TLS and trust findings only (cheap enough for GET /health).
+std::vector<DoctorFinding> tlsFindings(const DaemonConfig& config);
+
+}  // namespace cardbridge::daemon

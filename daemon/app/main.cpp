@@ -1,0 +1,228 @@
+// cardbridged: the local card bridge. Thin wiring: config → logging → local TLS → card service →
+// dispatcher → server; SIGINT/SIGTERM take the one stop path.
+#include <pthread.h>
+#include <signal.h>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "cardbridge/daemon/card_methods.hpp"
+#include "cardbridge/daemon/card_service.hpp"
+#include "cardbridge/daemon/config.hpp"
+#include "cardbridge/daemon/dispatcher.hpp"
+#include "cardbridge/daemon/logging.hpp"
+#include "cardbridge/daemon/server.hpp"
+#include "cardbridge/localtls/local_tls.hpp"
+#include "doctor.hpp"
+
+using namespace cardbridge;
+using namespace cardbridge::daemon;
+
+namespace {
+
+struct CommandLine {
+    std::filesystem::path configFile;
+    std::vector<std::uint16_t> ports;
+    std::filesystem::path stateDir;
+    std::filesystem::path webRoot;
+    std::string logLevel;
+    std::filesystem::path nssDb;
+    bool system = false;
+    bool json = false;
+};
+
+// Config file, then command-line overrides. Problems are returned for logging / doctor.
+ConfigLoad loadWithOverrides(const CommandLine& cli) {
+    DefaultPaths defaults = defaultPaths();
+    ConfigLoad load = loadConfig(cli.configFile.empty() ? defaults.configFile : cli.configFile, defaults);
+    DaemonConfig& c = load.config;
+    if (!cli.ports.empty()) c.ports = cli.ports;
+    if (!cli.stateDir.empty()) {
+        bool defaultLog = c.logFile == c.stateDir / "cardbridged.log";
+        c.stateDir = std::filesystem::absolute(cli.stateDir);
+        if (defaultLog) c.logFile = c.stateDir / "cardbridged.log";
+    }
+    if (!cli.webRoot.empty()) c.webRoot = std::filesystem::absolute(cli.webRoot);
+    if (c.webRoot.empty()) c.webRoot = CARDBRIDGE_DEFAULT_WEBROOT;
+    if (!cli.logLevel.empty()) c.logLevel = cli.logLevel;
+    return load;
+}
+
+int runDaemon(const CommandLine& cli) {
+    // Block the stop signals in every thread; one thread waits for them (the one stop path).
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    ConfigLoad load = loadWithOverrides(cli);
+    const DaemonConfig& config = load.config;
+    auto logger = setupLogging(config);
+    spdlog::info("cardbridged {} starting; state in {}", CARDBRIDGE_VERSION, config.stateDir.string());
+    for (const auto& p : load.problems) spdlog::warn("config: {} (default used)", p);
+
+    localtls::LocalTlsFiles tls;
+    try {
+        tls = localtls::ensureLocalTls(config.stateDir, std::chrono::system_clock::now());
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot prepare the local TLS certificate: {}", e.what());
+        return 1;
+    }
+    if (tls.minted) spdlog::info("minted a new local root {} ({})", tls.rootSha256Fingerprint, tls.reason);
+
+    CardService cards;
+    Dispatcher dispatcher(config.limits.maxJsonDepth);
+    registerCardMethods(dispatcher, cards);
+
+    ServerOptions options;
+    options.config = config;
+    options.certChainPem = tls.leafChainPath;
+    options.keyPem = tls.leafKeyPath;
+    options.webRoot = config.webRoot;
+    options.version = CARDBRIDGE_VERSION;
+    options.health = [&cards, &config] {
+        nlohmann::json health = cards.health();
+        health["tls"] = toJson(tlsFindings(config));
+        return health;
+    };
+    Server server(std::move(options), dispatcher);
+    std::uint16_t port = 0;
+    try {
+        port = server.start();
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot listen: {}", e.what());
+        return 1;
+    }
+    cards.setSink(&server.notifications());
+    cards.start();
+
+    std::thread signalWaiter([&server, stopSignals] {
+        int signal = 0;
+        sigwait(&stopSignals, &signal);
+        spdlog::info("signal {} received, stopping", signal);
+        server.stop();
+    });
+    std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port, port);
+    std::fflush(stdout);
+    server.run(2);
+
+    cards.setSink(nullptr);
+    cards.stop();
+    // Wake the signal waiter if run() ended for another reason.
+    pthread_kill(signalWaiter.native_handle(), SIGTERM);
+    signalWaiter.join();
+    spdlog::info("cardbridged stopped");
+    spdlog::shutdown();
+    return 0;
+}
+
+int certsInit(const CommandLine& cli) {
+    ConfigLoad load = loadWithOverrides(cli);
+    try {
+        auto tls = localtls::ensureLocalTls(load.config.stateDir, std::chrono::system_clock::now());
+        std::printf("%s local TLS files in %s\nroot %s (SHA-256 %s)\nleaf %s, valid until %s\n",
+                    tls.minted ? "minted" : "kept", load.config.stateDir.c_str(), tls.rootCertPath.c_str(),
+                    tls.rootSha256Fingerprint.c_str(), tls.leafChainPath.c_str(),
+                    std::to_string(std::chrono::duration_cast<std::chrono::hours>(
+                                       tls.leafNotAfter - std::chrono::system_clock::now())
+                                       .count() /
+                                   24)
+                        .append(" days from now")
+                        .c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "certs init failed: %s\n", e.what());
+        return 1;
+    }
+}
+
+int certsTrust(const CommandLine& cli) {
+    ConfigLoad load = loadWithOverrides(cli);
+    try {
+        auto tls = localtls::ensureLocalTls(load.config.stateDir, std::chrono::system_clock::now());
+        if (cli.system) {
+            // Debian's way: a .crt under /usr/local/share/ca-certificates, then update-ca-certificates.
+            std::filesystem::path target = "/usr/local/share/ca-certificates/cardbridge-local-root.crt";
+            std::filesystem::create_directories(target.parent_path());
+            std::filesystem::copy_file(tls.rootCertPath, target,
+                                       std::filesystem::copy_options::overwrite_existing);
+            if (std::system("update-ca-certificates >/dev/null") != 0) {
+                std::fprintf(stderr, "update-ca-certificates failed (run as root)\n");
+                return 1;
+            }
+            std::printf("trusted the local root in the system store (%s)\n", target.c_str());
+            return 0;
+        }
+        auto db = cli.nssDb.empty() ? localtls::defaultNssDbDir() : cli.nssDb;
+        localtls::trustInNss(tls.rootCertPath, db, localtls::nssNickname(tls.rootSha256Fingerprint));
+        std::printf("trusted the local root in the NSS database %s (browsers: Chromium, Firefox with NSS)\n",
+                    db.c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "certs trust failed: %s\n", e.what());
+        return 1;
+    }
+}
+
+int doctor(const CommandLine& cli) {
+    ConfigLoad load = loadWithOverrides(cli);
+    auto findings = runDoctor(load.config, load.problems);
+    bool bad = false;
+    for (const auto& f : findings) bad = bad || f.status == "problem";
+    if (cli.json) {
+        std::cout << nlohmann::json{{"ok", !bad}, {"findings", toJson(findings)}}.dump(2) << "\n";
+    } else {
+        for (const auto& f : findings) {
+            const char* mark = f.status == "ok"        ? "[ 正常 OK ]"
+                               : f.status == "problem" ? "[ 问题 !! ]"
+                                                       : "[ 未知 ?? ]";
+            std::cout << mark << " " << f.zh << "\n            " << f.en << "\n";
+        }
+        std::cout << (bad ? "发现问题，请按上面的提示处理。 Problems found: see above.\n"
+                          : "一切正常。 Everything looks fine.\n");
+    }
+    return bad ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"cardbridged — unlock and manage your certificate key from the browser"};
+    app.set_version_flag("--version", CARDBRIDGE_VERSION);
+    CommandLine cli;
+    auto addCommon = [&cli](CLI::App* a) {
+        a->add_option("--config", cli.configFile,
+                      "config file (default $XDG_CONFIG_HOME/cardbridge/cardbridged.json)");
+        a->add_option("--state-dir", cli.stateDir, "state folder (default $XDG_STATE_HOME/cardbridge)");
+    };
+    addCommon(&app);
+    app.add_option("--port", cli.ports, "port(s) to try in order (default 23443 23444 23445)");
+    app.add_option("--web-root", cli.webRoot, "folder of the bundled web UI");
+    app.add_option("--log-level", cli.logLevel, "trace|debug|info|warn|error");
+    auto* certs = app.add_subcommand("certs", "local TLS root and leaf");
+    certs->require_subcommand(1);
+    auto* init = certs->add_subcommand("init", "mint the local root and leaf now (or keep valid ones)");
+    addCommon(init);
+    auto* trust = certs->add_subcommand("trust", "add the local root to the NSS database browsers use");
+    addCommon(trust);
+    trust->add_option("--nssdb", cli.nssDb, "NSS database folder (default $HOME/.pki/nssdb)");
+    trust->add_flag("--system", cli.system,
+                    "trust it in the system store instead (root; update-ca-certificates)");
+    auto* doc =
+        app.add_subcommand("doctor", "check PC/SC, readers, cards, port, TLS and trust; explain problems");
+    addCommon(doc);
+    doc->add_option("--port", cli.ports, "port(s) to check");
+    doc->add_flag("--json", cli.json, "machine-readable output");
+    CLI11_PARSE(app, argc, argv);
+
+    if (init->parsed()) return certsInit(cli);
+    if (trust->parsed()) return certsTrust(cli);
+    if (doc->parsed()) return doctor(cli);
+    return runDaemon(cli);
+}
