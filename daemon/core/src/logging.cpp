@@ -220,6 +220,12 @@ std::shared_ptr<spdlog::logger> makeLogger(const DaemonConfig& config) {
             }
             children.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_st>(
                 config.logFile.string(), config.logFileMaxBytes, config.logFileCount));
+            // Redacted or not, a log says who used which card when: owner only. (Files created at
+            // rotation follow the process umask, so the daemon's main sets umask 077.)
+            std::error_code ignored;
+            std::filesystem::permissions(
+                config.logFile, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                std::filesystem::perm_options::replace, ignored);
         } catch (const std::exception& e) {
             fileProblem = e.what();
             if (!config.logToConsole) {

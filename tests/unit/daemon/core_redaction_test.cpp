@@ -119,6 +119,9 @@ TEST(RedactingLogger, MakeLoggerWritesRotatingFileThroughRedaction) {
     const auto perms = std::filesystem::status(dir / "sub").permissions();
     EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
               std::filesystem::perms::none);
+    EXPECT_EQ(std::filesystem::status(config.logFile).permissions() &
+                  (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+              std::filesystem::perms::none);
     std::filesystem::remove_all(dir);
 }
 
