@@ -1,8 +1,10 @@
 # Warning and sanitizer switches as INTERFACE targets, linked PRIVATE by every module.
+# -Wnull-dereference is left out: GCC 12 at -O2 reports false positives inside libstdc++ streambuf and
+# Asio after inlining, which -isystem cannot silence.
 add_library(cardbridge_warnings INTERFACE)
 target_compile_options(cardbridge_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wconversion -Wsign-conversion -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wconversion -Wsign-conversion -Wimplicit-fallthrough
   $<$<BOOL:${CARDBRIDGE_WERROR}>:-Werror>)
 
 add_library(cardbridge_sanitizers INTERFACE)

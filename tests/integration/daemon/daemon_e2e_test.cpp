@@ -1,0 +1,266 @@
+// Black-box: the real cardbridged binary over real TLS/WSS, on a private pcscd with a virtual card.
+// Independent witnesses: yubico-piv-tool for PINs, OpenSSL (via the client) for the served chain.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "pcsc_env.hpp"
+#include "test_certs.hpp"
+#include "wss_client.hpp"
+
+using namespace cardbridge::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::uint16_t freePort() {
+    std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+    std::uniform_int_distribution<int> dist(24000, 34000);
+    for (int i = 0; i < 200; ++i) {
+        auto port = static_cast<std::uint16_t>(dist(rng));
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+        ::close(fd);
+        if (ok) return port;
+    }
+    throw std::runtime_error("no free port");
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class DaemonTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        env_ = std::make_unique<PcscEnv>();
+        ::setenv("HOME", env_->dir().c_str(), 1);
+        ::setenv("XDG_CONFIG_HOME", (env_->dir() / "config").c_str(), 1);
+        stateDir_ = env_->dir() / "state";
+        CertSpec spec;
+        spec.commonName = "张三";
+        spec.organization = "深圳市示例医疗器械有限公司";
+        cert_ = makeCertificate(spec);
+        provisionCard(env_->dir() / "card.json", {{"9a", cert_.certPem, cert_.keyPem}});
+        card_ = std::make_unique<VirtualCard>(*env_, env_->dir() / "card.json");
+        card_->waitPresent();
+    }
+
+    void TearDown() override {
+        daemon_.reset();
+        card_.reset();
+        env_.reset();
+    }
+
+    void writeConfig(const std::string& json) {
+        fs::create_directories(env_->dir() / "config" / "cardbridge");
+        std::ofstream(env_->dir() / "config" / "cardbridge" / "cardbridged.json") << json;
+    }
+
+    // Starts cardbridged and waits for its "listening" line.
+    void startDaemon() {
+        port_ = freePort();
+        log_ = env_->dir() / "cardbridged.out";
+        daemon_ = std::make_unique<ChildProcess>(
+            std::vector<std::string>{CARDBRIDGED_EXE, "--state-dir", stateDir_.string(), "--port",
+                                     std::to_string(port_)},
+            log_);
+        auto deadline = std::chrono::steady_clock::now() + 15s;
+        while (slurp(log_).find("cardbridged listening on") == std::string::npos) {
+            ASSERT_TRUE(daemon_->running()) << slurp(log_);
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << slurp(log_);
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+    WssClientOptions options(std::optional<std::string> origin = std::nullopt) {
+        WssClientOptions o;
+        o.port = port_;
+        o.rootCaPem = slurp(stateDir_ / "local-root.pem");
+        o.origin = origin ? origin : std::optional<std::string>("https://127.0.0.1:" + std::to_string(port_));
+        return o;
+    }
+
+    // cards.list once the insertion read is done (the daemon reads the card right after insertion).
+    nlohmann::json waitForCard(WssClient& client) {
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        for (;;) {
+            auto r = client.call("cards.list");
+            if (r.contains("result") && !r["result"].empty()) return r["result"];
+            if (std::chrono::steady_clock::now() > deadline) return r;
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+
+    std::unique_ptr<PcscEnv> env_;
+    std::unique_ptr<VirtualCard> card_;
+    std::unique_ptr<ChildProcess> daemon_;
+    fs::path stateDir_;
+    fs::path log_;
+    std::uint16_t port_ = 0;
+    TestCert cert_;
+};
+
+}  // namespace
+
+TEST_F(DaemonTest, HelloListAndExportOverWss) {
+    startDaemon();
+    WssClient client(options());
+    auto hello = client.call("system.hello");
+    ASSERT_TRUE(hello.contains("result")) << hello.dump();
+    EXPECT_EQ(hello["result"]["product"], "cardbridge");
+    EXPECT_EQ(hello["result"]["port"], port_);
+    EXPECT_EQ(hello["result"]["protocol"], 1);
+
+    auto cards = waitForCard(client);
+    ASSERT_TRUE(cards.is_array() && cards.size() == 1) << cards.dump();
+    const auto& card = cards[0];
+    EXPECT_EQ(card["reader"], env_->readerName(0));
+    EXPECT_EQ(card["pin"]["retriesLeft"], 3);
+    ASSERT_EQ(card["certificates"].size(), 1u);
+    EXPECT_NE(card["certificates"][0]["subject"].dump().find("张三"), std::string::npos) << card.dump();
+
+    auto exported = client.call("certificates.export",
+                                {{"reader", env_->readerName(0)}, {"slot", "9a"}, {"format", "pem"}});
+    ASSERT_TRUE(exported.contains("result")) << exported.dump();
+    EXPECT_EQ(exported["result"]["data"].get<std::string>(), cert_.certPem);
+}
+
+TEST_F(DaemonTest, ChangePinThenYubicoPivToolVerifiesTheNewOne) {
+    startDaemon();
+    WssClient client(options());
+    waitForCard(client);
+    auto r = client.call("pin.change",
+                         {{"reader", env_->readerName(0)}, {"oldPin", "123456"}, {"newPin", "246813"}});
+    ASSERT_TRUE(r.contains("result")) << r.dump();
+    CommandResult witness =
+        runCommand({"yubico-piv-tool", "-r", "Virtual PCD", "-a", "verify-pin", "-P", "246813"});
+    EXPECT_EQ(witness.exitCode, 0) << witness.output;
+    EXPECT_NE(
+        runCommand({"yubico-piv-tool", "-r", "Virtual PCD", "-a", "verify-pin", "-P", "123456"}).exitCode, 0);
+    // Nothing of the PINs in the daemon's log.
+    std::string log = slurp(log_) + slurp(stateDir_ / "cardbridged.log");
+    EXPECT_EQ(log.find("246813"), std::string::npos);
+    EXPECT_EQ(log.find("123456"), std::string::npos);
+}
+
+TEST_F(DaemonTest, WrongPinCountsDownThenBlocks) {
+    startDaemon();
+    WssClient client(options());
+    waitForCard(client);
+    nlohmann::json params{{"reader", env_->readerName(0)}, {"oldPin", "000000"}, {"newPin", "246813"}};
+    auto first = client.call("pin.change", params);
+    ASSERT_TRUE(first.contains("error")) << first.dump();
+    EXPECT_EQ(first["error"]["data"]["reason"], "PIN_INCORRECT");
+    EXPECT_EQ(first["error"]["data"]["retriesLeft"], 2);
+    client.call("pin.change", params);
+    auto third = client.call("pin.change", params);
+    EXPECT_EQ(third["error"]["data"]["reason"], "PIN_BLOCKED") << third.dump();
+    auto fourth = client.call("pin.change",
+                              {{"reader", env_->readerName(0)}, {"oldPin", "123456"}, {"newPin", "246813"}});
+    EXPECT_EQ(fourth["error"]["data"]["reason"], "PIN_BLOCKED") << fourth.dump();
+    EXPECT_EQ(card_->show().at("pinTriesLeft"), 0);
+}
+
+TEST_F(DaemonTest, WeakNewPinIsRefusedWithoutSpendingATry) {
+    startDaemon();
+    WssClient client(options());
+    waitForCard(client);
+    auto r = client.call("pin.change",
+                         {{"reader", env_->readerName(0)}, {"oldPin", "123456"}, {"newPin", "123456"}});
+    EXPECT_EQ(r["error"]["data"]["reason"], "PIN_POLICY") << r.dump();
+    EXPECT_EQ(card_->show().at("pinTriesLeft"), 3);
+}
+
+TEST_F(DaemonTest, HotplugIsPushed) {
+    startDaemon();
+    WssClient client(options());
+    waitForCard(client);
+    card_->remove();
+    auto removed = client.waitNotification("card.removed", 10s);
+    EXPECT_EQ(removed["reader"], env_->readerName(0));
+    card_->insert();
+    auto inserted = client.waitNotification("card.inserted", 10s);
+    EXPECT_EQ(inserted["reader"], env_->readerName(0));
+    EXPECT_NE(inserted.dump().find("张三"), std::string::npos) << inserted.dump();
+}
+
+TEST_F(DaemonTest, PlatformOriginReadsButCannotCarryPins) {
+    writeConfig(R"({"platformOrigins": ["https://portal.example.cn"]})");
+    startDaemon();
+    WssClient platform(options("https://portal.example.cn"));
+    auto cards = waitForCard(platform);
+    ASSERT_TRUE(cards.is_array() && !cards.empty()) << cards.dump();
+    auto r = platform.call("pin.change",
+                           {{"reader", env_->readerName(0)}, {"oldPin", "123456"}, {"newPin", "246813"}});
+    EXPECT_EQ(r["error"]["data"]["reason"], "NOT_ALLOWED") << r.dump();
+    EXPECT_EQ(card_->show().at("pinTriesLeft"), 3);
+    try {
+        WssClient stranger(options("https://evil.example.com"));
+        ADD_FAILURE() << "a foreign origin was let in";
+    } catch (const WssError& e) {
+        EXPECT_EQ(e.httpStatus(), 403u) << e.what();
+    }
+}
+
+TEST_F(DaemonTest, StartsWithoutPcscdAndPicksItUpLater) {
+    card_.reset();
+    env_->stopPcscd();
+    startDaemon();
+    auto health = httpsRequest(options(), "GET", "/health");
+    ASSERT_EQ(health.status, 200u);
+    EXPECT_FALSE(nlohmann::json::parse(health.body)["pcscAvailable"].get<bool>()) << health.body;
+    WssClient client(options());
+    env_->startPcscd();
+    card_ = std::make_unique<VirtualCard>(*env_, env_->dir() / "card.json");
+    auto inserted = client.waitNotification("card.inserted", 20s);
+    EXPECT_EQ(inserted["reader"], env_->readerName(0));
+}
+
+TEST_F(DaemonTest, DoctorExplainsAndSigtermStopsCleanly) {
+    startDaemon();
+    CommandResult doctor = runCommand({CARDBRIDGED_EXE, "doctor", "--json", "--state-dir", stateDir_.string(),
+                                       "--port", std::to_string(port_)});
+    auto report = nlohmann::json::parse(doctor.output);
+    std::map<std::string, std::string> status;
+    for (const auto& f : report["findings"]) status[f["code"]] = f["status"];
+    EXPECT_EQ(status["pcsc.service"], "ok") << doctor.output;
+    EXPECT_EQ(status["pcsc.card"], "ok") << doctor.output;
+    EXPECT_EQ(status["port"], "ok") << doctor.output;  // held by us
+    EXPECT_EQ(status["tls.chain"], "ok") << doctor.output;
+    EXPECT_EQ(status["tls.trust.nss"], "problem") << doctor.output;  // nothing trusted it in this HOME
+    EXPECT_EQ(doctor.exitCode, 1);
+
+    env_->stopPcscd();
+    CommandResult down = runCommand(
+        {CARDBRIDGED_EXE, "doctor", "--state-dir", stateDir_.string(), "--port", std::to_string(port_)});
+    EXPECT_EQ(down.exitCode, 1);
+    EXPECT_NE(down.output.find("pcscd"), std::string::npos) << down.output;
+
+    ::kill(daemon_->pid(), SIGTERM);
+    int status_ = -1;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    pid_t r = 0;
+    while ((r = ::waitpid(daemon_->pid(), &status_, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(r, daemon_->pid()) << "cardbridged did not stop on SIGTERM";
+    EXPECT_TRUE(WIFEXITED(status_) && WEXITSTATUS(status_) == 0);
+    EXPECT_NE(slurp(log_).find("cardbridged stopped"), std::string::npos);
+}
