@@ -80,6 +80,12 @@ void configureClientTls(ssl::context& tls, const WssClientOptions& options) {
     }
 }
 
+ssl::context configuredContext(const WssClientOptions& options) {
+    ssl::context tls{ssl::context::tls_client};
+    configureClientTls(tls, options);
+    return tls;
+}
+
 std::string defaultHostHeader(const WssClientOptions& options) {
     const bool v6 = options.host.find(':') != std::string::npos;
     return (v6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
@@ -129,7 +135,10 @@ bool isResponseFor(const nlohmann::json& message, const nlohmann::json& id) {
 }  // namespace
 
 struct WssClient::Impl {
-    explicit Impl(WssClientOptions opts) : options(std::move(opts)) { configureClientTls(tls, options); }
+    // The context is configured before the stream exists: SSL_new copies the verify mode and the
+    // protocol versions, so settings made afterwards would silently not apply.
+    explicit Impl(WssClientOptions opts)
+        : options(std::move(opts)), tls(configuredContext(options)), ws(ioc, tls) {}
 
     void connect() {
         connectTcp(ioc, beast::get_lowest_layer(ws).socket(), endpointFor(options.host, options.port),
@@ -168,10 +177,15 @@ struct WssClient::Impl {
                 open = false;
                 closeInfo.closed = true;
                 closeInfo.error = ec.message();
-                if (ec == websocket::error::closed) closeInfo.code = ws.reason().code;
+                // Set whenever a close frame arrived, even if the TLS teardown after it failed.
+                closeInfo.code = ws.reason().code;
                 return;
             }
-            inbox.push_back(beast::buffers_to_string(buffer.data()));
+            Incoming message;
+            message.text = beast::buffers_to_string(buffer.data());
+            // Parsed once here: waits scan the inbox on every wake-up.
+            message.json = nlohmann::json::parse(message.text, nullptr, false);
+            inbox.push_back(std::move(message));
             buffer.consume(buffer.size());
             startRead();
         });
@@ -198,9 +212,8 @@ struct WssClient::Impl {
         std::optional<nlohmann::json> found;
         auto scan = [&] {
             for (auto it = inbox.begin(); it != inbox.end(); ++it) {
-                auto message = nlohmann::json::parse(*it, nullptr, false);
-                if (!message.is_discarded() && match(message)) {
-                    found = std::move(message);
+                if (!it->json.is_discarded() && match(it->json)) {
+                    found = std::move(it->json);
                     inbox.erase(it);
                     return true;
                 }
@@ -213,10 +226,14 @@ struct WssClient::Impl {
 
     WssClientOptions options;
     asio::io_context ioc;
-    ssl::context tls{ssl::context::tls_client};
-    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws{ioc, tls};
+    ssl::context tls;
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
-    std::deque<std::string> inbox;
+    struct Incoming {
+        std::string text;
+        nlohmann::json json;
+    };
+    std::deque<Incoming> inbox;
     bool open = false;
     CloseInfo closeInfo;
     long long nextId = 1;
@@ -271,7 +288,7 @@ std::optional<std::string> WssClient::nextText(std::chrono::milliseconds timeout
     runUntil(
         impl_->ioc, [&] { return !impl_->inbox.empty() || !impl_->open; }, timeout);
     if (impl_->inbox.empty()) return std::nullopt;
-    std::string text = std::move(impl_->inbox.front());
+    std::string text = std::move(impl_->inbox.front().text);
     impl_->inbox.pop_front();
     return text;
 }

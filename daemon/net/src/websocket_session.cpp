@@ -75,6 +75,11 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
                          ec.message());
             return;
         }
+        // From now on handshake_timeout bounds our close handshakes: give them the full time.
+        websocket::stream_base::timeout timeout{};
+        ws_.get_option(timeout);
+        timeout.handshake_timeout = state_.handshakeTimeout();
+        ws_.set_option(timeout);
         state_.sessions.add(context_.connectionId, weak_from_this());
         std::string capabilities;
         for (const auto& name : capabilityNames(context_.capabilities)) capabilities += " " + name;
