@@ -21,28 +21,43 @@ nlohmann::json errorObject(RpcCode code, const char* reasonName, const char* mes
 
 const char* cardReason(CardErrorCode code) {
     switch (code) {
-        case CardErrorCode::ServiceUnavailable: return reason::PCSC_UNAVAILABLE;
-        case CardErrorCode::NoReader: return reason::NO_READER;
-        case CardErrorCode::ReaderUnavailable: return reason::READER_UNAVAILABLE;
-        case CardErrorCode::CardAbsent: return reason::CARD_ABSENT;
-        case CardErrorCode::CardRemoved: return reason::CARD_REMOVED;
-        case CardErrorCode::CardReset: return reason::CARD_BUSY;  // reset by another program
-        case CardErrorCode::SharingViolation: return reason::CARD_BUSY;
-        case CardErrorCode::CardUnresponsive: return reason::CARD_UNRESPONSIVE;
+        case CardErrorCode::ServiceUnavailable:
+            return reason::PCSC_UNAVAILABLE;
+        case CardErrorCode::NoReader:
+            return reason::NO_READER;
+        case CardErrorCode::ReaderUnavailable:
+            return reason::READER_UNAVAILABLE;
+        case CardErrorCode::CardAbsent:
+            return reason::CARD_ABSENT;
+        case CardErrorCode::CardRemoved:
+            return reason::CARD_REMOVED;
+        case CardErrorCode::CardReset:
+            return reason::CARD_BUSY;  // reset by another program
+        case CardErrorCode::SharingViolation:
+            return reason::CARD_BUSY;
+        case CardErrorCode::CardUnresponsive:
+            return reason::CARD_UNRESPONSIVE;
         case CardErrorCode::Timeout:
-        case CardErrorCode::Cancelled: return reason::TIMEOUT;
-        case CardErrorCode::UnsupportedCard: return reason::CARD_UNSUPPORTED;
-        case CardErrorCode::InvalidArgument: return reason::INVALID_PARAMS;
-        case CardErrorCode::PinPolicy: return reason::PIN_POLICY;
-        case CardErrorCode::NotFound: return reason::CERT_NOT_FOUND;
+        case CardErrorCode::Cancelled:
+            return reason::TIMEOUT;
+        case CardErrorCode::UnsupportedCard:
+            return reason::CARD_UNSUPPORTED;
+        case CardErrorCode::InvalidArgument:
+            return reason::INVALID_PARAMS;
+        case CardErrorCode::PinPolicy:
+            return reason::PIN_POLICY;
+        case CardErrorCode::NotFound:
+            return reason::CERT_NOT_FOUND;
         case CardErrorCode::ProtocolError:
         case CardErrorCode::SecurityStatusNotSatisfied:
         case CardErrorCode::ReferenceNotFound:
         case CardErrorCode::WrongData:
         case CardErrorCode::WrongLength:
         case CardErrorCode::NotSupported:
-        case CardErrorCode::UnexpectedStatus: return reason::CARD_ERROR;
-        case CardErrorCode::Internal: return reason::INTERNAL;
+        case CardErrorCode::UnexpectedStatus:
+            return reason::CARD_ERROR;
+        case CardErrorCode::Internal:
+            return reason::INTERNAL;
     }
     return reason::INTERNAL;
 }
@@ -60,7 +75,8 @@ nlohmann::json toErrorObject(std::exception_ptr error) {
         return errorObject(RpcCode::ApplicationError, reason::PIN_POLICY, "new PIN violates the PIN policy",
                            {{"violation", std::string(card::toString(e.violation()))}});
     } catch (const card::CardError& e) {
-        spdlog::warn("card error {}: {}", card::toString(e.code()), dynamic_cast<const std::exception&>(e).what());
+        spdlog::warn("card error {}: {}", card::toString(e.code()),
+                     dynamic_cast<const std::exception&>(e).what());
         const char* name = cardReason(e.code());
         RpcCode code = name == reason::INVALID_PARAMS ? RpcCode::InvalidParams : RpcCode::ApplicationError;
         return errorObject(code, name, name);
