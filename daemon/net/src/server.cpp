@@ -204,7 +204,8 @@ std::uint16_t Server::start() {
         auto acceptor6 = net::bindAcceptor(state.ioc, v6, port, ec);
         std::vector<net::tcp::acceptor> acceptors;
         acceptors.push_back(std::move(acceptor4));
-        if (ec == boost::system::errc::address_not_available || ec == asio::error::address_family_not_supported) {
+        if (ec == boost::system::errc::address_not_available ||
+            ec == asio::error::address_family_not_supported) {
             spdlog::warn("no IPv6 loopback here ({}); serving on 127.0.0.1 only", ec.message());
         } else if (ec) {
             spdlog::info("port {} on ::1 unavailable: {}", port, ec.message());
