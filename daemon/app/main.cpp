@@ -2,6 +2,7 @@
 // dispatcher → server; SIGINT/SIGTERM take the one stop path.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -193,6 +194,8 @@ int doctor(const CommandLine& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Everything the daemon creates (logs, rotated logs, TLS files, journal) is owner-only.
+    ::umask(077);
     CLI::App app{"cardbridged — unlock and manage your certificate key from the browser"};
     app.set_version_flag("--version", CARDBRIDGE_VERSION);
     CommandLine cli;
