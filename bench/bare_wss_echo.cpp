@@ -6,7 +6,10 @@
 // dispatcher, no card worker. It is what "Beast + TLS + the kernel" cost on this machine.
 //
 //   bare_wss_echo --cert CHAIN.pem --key KEY.pem --reply-file FILE [--port P] [--threads 2]
+//                 [--release-buffers 1]
 //
+// --release-buffers sets OpenSSL's SSL_MODE_RELEASE_BUFFERS (idle connections give their 16 KB+ record
+// buffers back); the daemon does not, so it is an experiment for the memory benchmark, not the peer.
 // Prints "bare_wss_echo listening on 127.0.0.1:PORT" once it accepts; SIGTERM/SIGINT end it.
 #include <openssl/ssl.h>
 #include <signal.h>
@@ -116,7 +119,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 };
 
 // The daemon's TLS configuration (daemon/net/src/server.cpp): TLS 1.2+, ECDHE AEAD suites for 1.2.
-void configureTls(ssl::context& tls, const std::string& chain, const std::string& key) {
+void configureTls(ssl::context& tls, const std::string& chain, const std::string& key, bool releaseBuffers) {
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
                     ssl::context::single_dh_use);
@@ -124,6 +127,7 @@ void configureTls(ssl::context& tls, const std::string& chain, const std::string
     SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
     SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20");
+    if (releaseBuffers) SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
     tls.use_certificate_chain_file(chain);
     tls.use_private_key_file(key, ssl::context::pem);
 }
@@ -133,6 +137,7 @@ void configureTls(ssl::context& tls, const std::string& chain, const std::string
 int main(int argc, char** argv) {
     std::string chain, key, replyFile;
     unsigned port = 0, threads = 2;
+    bool releaseBuffers = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string arg = argv[i], value = argv[i + 1];
         if (arg == "--cert") {
@@ -143,6 +148,8 @@ int main(int argc, char** argv) {
             replyFile = value;
         } else if (arg == "--port") {
             port = static_cast<unsigned>(std::atoi(value.c_str()));
+        } else if (arg == "--release-buffers") {
+            releaseBuffers = value == "1";
         } else if (arg == "--threads") {
             threads = static_cast<unsigned>(std::max(1, std::atoi(value.c_str())));
         } else {
@@ -165,7 +172,7 @@ int main(int argc, char** argv) {
     try {
         asio::io_context ioc(static_cast<int>(threads));
         ssl::context tls{ssl::context::tls_server};
-        configureTls(tls, chain, key);
+        configureTls(tls, chain, key, releaseBuffers);
         tcp::acceptor acceptor(ioc);
         const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port));
         acceptor.open(endpoint.protocol());

@@ -139,6 +139,10 @@ long rssKb(pid_t pid) {
     return statusField("/proc/" + std::to_string(pid) + "/status", "VmRSS");
 }
 
+long rssAnonKb(pid_t pid) {
+    return statusField("/proc/" + std::to_string(pid) + "/status", "RssAnon");
+}
+
 struct ThreadSample {
     std::string comm;
     long voluntary = 0;
@@ -240,14 +244,16 @@ class Fixture {
     }
 
     // Starts the bare server on the daemon's certificate files, answering with `reply`.
-    std::unique_ptr<ChildProcess> startBare(const std::string& reply, std::uint16_t& port) {
+    std::unique_ptr<ChildProcess> startBare(const std::string& reply, std::uint16_t& port,
+                                            bool releaseBuffers = false) {
         const fs::path replyFile = env_->dir() / "bare-reply.json";
         writeFile(replyFile, reply);
         port = freePort();
-        return startAndWait({BARE_WSS_ECHO_EXE, "--cert", (stateDir_ / "localhost.pem").string(), "--key",
-                             (stateDir_ / "localhost.key").string(), "--reply-file", replyFile.string(),
-                             "--port", std::to_string(port), "--threads", "2"},
-                            env_->dir() / "bare_wss_echo.out", "bare_wss_echo listening on");
+        return startAndWait(
+            {BARE_WSS_ECHO_EXE, "--cert", (stateDir_ / "localhost.pem").string(), "--key",
+             (stateDir_ / "localhost.key").string(), "--reply-file", replyFile.string(), "--port",
+             std::to_string(port), "--threads", "2", "--release-buffers", releaseBuffers ? "1" : "0"},
+            env_->dir() / "bare_wss_echo.out", "bare_wss_echo listening on");
     }
 
     bench::WssTarget target(std::uint16_t port) const {
@@ -378,22 +384,25 @@ void runIdle(Fixture& fx, const Options& opt) {
     std::this_thread::sleep_for(std::chrono::seconds(opt.idleSeconds));
     auto daemonAfter = sampleThreads(daemonPid), bareAfter = sampleThreads(barePid);
     const long daemonRss = rssKb(daemonPid), bareRss = rssKb(barePid);
+    const long daemonAnon = rssAnonKb(daemonPid), bareAnon = rssAnonKb(barePid);
     const long daemonWakes = wakeups(daemonBefore, daemonAfter), bareWakes = wakeups(bareBefore, bareAfter);
     const double minutes = opt.idleSeconds / 60.0;
 
     std::printf("\n### Idle for %d s: one card inserted, one client connected (after one cards.list)\n\n",
                 opt.idleSeconds);
-    std::printf("| server | threads | RSS MB | wake-ups | wake-ups/min | RSS vs bare | wake-ups vs bare |\n");
-    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+    std::printf(
+        "| server | threads | RSS MB | of which anonymous MB | wake-ups | wake-ups/min | RSS vs bare | "
+        "wake-ups vs bare |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     char wakeRatio[32] = "— (bare: 0)";
     if (bareWakes > 0)
         std::snprintf(wakeRatio, sizeof wakeRatio, "%.1f×",
                       static_cast<double>(daemonWakes) / static_cast<double>(bareWakes));
-    std::printf("| cardbridged | %zu | %.1f | %ld | %.1f | %.2f× | %s |\n", daemonAfter.size(), mb(daemonRss),
-                daemonWakes, static_cast<double>(daemonWakes) / minutes,
+    std::printf("| cardbridged | %zu | %.1f | %.1f | %ld | %.1f | %.2f× | %s |\n", daemonAfter.size(),
+                mb(daemonRss), mb(daemonAnon), daemonWakes, static_cast<double>(daemonWakes) / minutes,
                 static_cast<double>(daemonRss) / static_cast<double>(bareRss), wakeRatio);
-    std::printf("| bare Beast WSS | %zu | %.1f | %ld | %.1f | 1.00× | — |\n", bareAfter.size(), mb(bareRss),
-                bareWakes, static_cast<double>(bareWakes) / minutes);
+    std::printf("| bare Beast WSS | %zu | %.1f | %.1f | %ld | %.1f | 1.00× | — |\n", bareAfter.size(),
+                mb(bareRss), mb(bareAnon), bareWakes, static_cast<double>(bareWakes) / minutes);
     std::printf("\nPer thread (context switches over the %d s; tid order = creation order):\n\n",
                 opt.idleSeconds);
     std::printf(
@@ -430,6 +439,9 @@ void runConnections(Fixture& fx, const Options& opt) {
     Servers s = startBoth(fx);
     ConnMemory daemon = measureConnections(fx, s.daemon->pid(), s.daemonPort, opt.connections);
     ConnMemory bare = measureConnections(fx, s.bare->pid(), s.barePort, opt.connections);
+    std::uint16_t releasingPort = 0;
+    auto releasing = fx.startBare(s.reply, releasingPort, true);
+    ConnMemory release = measureConnections(fx, releasing->pid(), releasingPort, opt.connections);
     const double n = opt.connections;
     auto perConn = [n](long from, long to) { return static_cast<double>(to - from) / n; };
 
@@ -440,10 +452,13 @@ void runConnections(Fixture& fx, const Options& opt) {
         "| KB per connection | KB/conn vs bare (open) | (after a request) |\n",
         opt.connections);
     std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (const auto* m : {&daemon, &bare}) {
+    for (const auto* m : {&daemon, &bare, &release}) {
         std::printf("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f× | %.2f× |\n",
-                    m == &daemon ? "cardbridged" : "bare Beast WSS", mb(m->before), mb(m->open),
-                    perConn(m->before, m->open), mb(m->used), perConn(m->before, m->used),
+                    m == &daemon ? "cardbridged"
+                    : m == &bare ? "bare Beast WSS"
+                                 : "bare Beast WSS + SSL_MODE_RELEASE_BUFFERS (experiment)",
+                    mb(m->before), mb(m->open), perConn(m->before, m->open), mb(m->used),
+                    perConn(m->before, m->used),
                     perConn(m->before, m->open) / perConn(bare.before, bare.open),
                     perConn(m->before, m->used) / perConn(bare.before, bare.used));
     }
