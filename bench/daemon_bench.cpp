@@ -9,7 +9,8 @@
 //   all          all of the above
 //
 //   daemon_bench SUBCOMMAND [--warmup-ms 1000] [--seconds 5] [--loads 1,10,100] [--idle-seconds 60]
-//                [--connections 1000] [--insertions 20]          (as root: starts a private pcscd)
+//                [--connections 1000] [--insertions 20] [--apdu-latency-ms 0]
+//                (as root: starts a private pcscd)
 //
 // Each prints markdown tables with the raw figures and the ratio against the bare server.
 #include <netinet/in.h>
@@ -63,6 +64,7 @@ struct Options {
     int idleSeconds = 60;
     unsigned connections = 1000;
     int insertions = 20;
+    int apduLatencyMs = 0;
 };
 
 std::string slurp(const fs::path& p) {
@@ -557,6 +559,7 @@ void printStats(const char* what, const std::vector<double>& v) {
 void runInsertion(Fixture& fx, const Options& opt) {
     VirtualCard& card = fx.card();
     const std::string reader = card.readerName();
+    card.setLatency(opt.apduLatencyMs);
 
     // 1. Card I/O alone: what the daemon does after an insertion (readInfo on a fresh PivCard over a
     //    connector whose context is already established), here in-process, with no daemon running.
@@ -636,7 +639,8 @@ int main(int argc, char** argv) {
     const std::string usage =
         "usage: daemon_bench wss|idle|connections|insertion|all [--warmup-ms N] [--seconds N] [--loads "
         "1,10,100]\n"
-        "                    [--idle-seconds 60] [--connections 1000] [--insertions 20]\n";
+        "                    [--idle-seconds 60] [--connections 1000] [--insertions 20] [--apdu-latency-ms "
+        "0]\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;
@@ -655,6 +659,8 @@ int main(int argc, char** argv) {
             opt.idleSeconds = std::clamp(std::atoi(value.c_str()), 1, 3600);
         } else if (arg == "--connections") {
             opt.connections = static_cast<unsigned>(std::clamp(std::atoi(value.c_str()), 1, 1024));
+        } else if (arg == "--apdu-latency-ms") {
+            opt.apduLatencyMs = std::clamp(std::atoi(value.c_str()), 0, 200);
         } else if (arg == "--insertions") {
             opt.insertions = std::clamp(std::atoi(value.c_str()), 1, 1000);
         } else {
