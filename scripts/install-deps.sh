@@ -2,10 +2,11 @@
 # Installs every Debian package cardbridge needs to build, run and test. Idempotent: safe to run again.
 set -euo pipefail
 
+# libicu-dev: Unicode NFC (ICU Normalizer2) for comparing handler names in common/rules.
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libssl-dev libpcsclite-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev
+  libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev libicu-dev
   pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
 )
 
