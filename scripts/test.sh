@@ -9,11 +9,14 @@ cd "$(dirname "$0")/.."
 
 build_dir=build
 cmake_args=()
+targets=()
 label='unit|integration|interop'
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) build_dir=build-asan; cmake_args+=(-DCARDBRIDGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCARDBRIDGE_BENCH=OFF) ;;
-    --label) label="$2"; shift ;;
+    --label) label="$2"; shift
+      # A unit-only run builds just the unit-test executables (they need no daemon or tools).
+      [ "$label" = unit ] && targets=(--target cardbridge_unit_tests) ;;
     *) echo "usage: $0 [--sanitize] [--label unit|integration|interop]" >&2; exit 2 ;;
   esac
   shift
@@ -21,6 +24,6 @@ done
 
 bash scripts/install-deps.sh
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"
 cd "$build_dir"
 ctest -L "$label" --output-on-failure -j "$(nproc)"
