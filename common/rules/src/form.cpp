@@ -401,9 +401,8 @@ ValidatedHandler validateHandler(const HandlerForm& form, year_month_day today) 
     }
     if (out.idType) {
         apply(FIELD_ID_NUMBER, checkIdNumber(*out.idType, form.idNumber, today), out.form.idNumber);
-    } else if (!identifierText(form.idNumber).value_or("x").empty()) {
-        // Without a type the number cannot be checked; it is reported only when missing.
-    } else {
+    } else if (normalizeText(form.idNumber).value_or("x").empty()) {
+        // Without a valid type the number cannot be checked; only its absence is reported.
         out.errors.push_back(FieldError{std::string(FIELD_ID_NUMBER), ErrorCode::Required});
     }
     apply(FIELD_PHONE, checkPhone(form.phone), out.form.phone);
