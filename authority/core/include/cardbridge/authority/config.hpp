@@ -1,0 +1,72 @@
+// AuthorityConfig: everything cardbridge-authority's domain needs, and its JSON loader.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace cardbridge::authority {
+
+/// Limits of the unlock flow. Defaults follow DESIGN.md §5 and domain.md. The SMS code rules (6 digits,
+/// 5 min life, 60 s cooldown, 5 wrong tries, daily caps per card and address) are cardbridge_rules'
+/// constants (rules/sms_code.hpp), shared with the web UI, and deliberately not configurable here.
+struct AuthorityLimits {
+    int createPerCardPerHour = 10;             ///< unlock requests created per card serial per hour
+    int createPerAddressPerHour = 30;          ///< unlock requests created per client address per hour
+    std::size_t attachmentMaxBytes = 1048576;  ///< largest attachment accepted (1024 KB, ≤ the rules' limit)
+    int reviewWorkingDays = 3;                 ///< review due this many working days after submission
+    int approvalValidDays = 30;                ///< an approval can be used this long
+    int smsAuthorisationMinutes = 30;          ///< a verified SMS code authorises a credential this long
+};
+
+/// Where SMS codes go: an outbox file (JSON lines) or an HTTP(S) webhook.
+struct SmsGatewayConfig {
+    std::string kind = "outbox";       ///< "outbox" | "webhook"
+    std::filesystem::path outboxPath;  ///< outbox: file to append to; empty = <dataDir>/sms-outbox.jsonl
+    std::string webhookUrl;            ///< webhook: http:// or https:// URL receiving POST JSON
+    std::vector<std::filesystem::path> webhookCaFiles;  ///< webhook https: extra trusted CA PEMs
+    int webhookTimeoutSeconds = 10;                     ///< connect + request deadline
+};
+
+/// Configuration of the authority's domain service (the HTTP listener's keys live in the app's config).
+struct AuthorityConfig {
+    std::filesystem::path dataDir;                      ///< holds authority.db and the outbox by default
+    std::filesystem::path databasePath;                 ///< empty = <dataDir>/authority.db
+    std::vector<std::filesystem::path> issuingCaFiles;  ///< PEM files of the CAs whose certificates we unlock
+    std::filesystem::path masterKeyFile;                ///< PUK master key (owner-only, ≥ 32 bytes)
+    std::filesystem::path idKeyFile;          ///< HMAC key for ID numbers (owner-only, ≥ 32 bytes)
+    std::filesystem::path attachmentKeyFile;  ///< AES-256-GCM key for attachments (owner-only, 32 bytes)
+    SmsGatewayConfig sms;
+    AuthorityLimits limits;
+    int attachmentRetentionDays = 180;  ///< purge attachment contents this long after the decision
+    int uniformTimingMillis = 250;      ///< create() answers no sooner than this (0 = no padding)
+    /// Text given with CERT_EXPIRED: where to go for the offline procedure.
+    std::string offlineRouteText = "证书已过期，请携带相关材料到证书服务网点办理线下解锁。";
+    /// Holiday calendar data file for working days; empty = the rules library's built-in data.
+    std::filesystem::path holidayCalendarFile;
+};
+
+/// A loaded configuration and what the loader had to say about it.
+struct LoadedAuthorityConfig {
+    AuthorityConfig config;
+    std::vector<std::string> warnings;  ///< e.g. "unknown key 'smsx'" (reported, not fatal)
+};
+
+/// Reads the authority's keys from a parsed config object; keys listed in `otherKeys` (the HTTP layer's,
+/// e.g. "listen", "tls") are neither read nor reported. Throws InputError as parseAuthorityConfig.
+LoadedAuthorityConfig parseAuthorityConfig(const nlohmann::json& json, const std::filesystem::path& baseDir,
+                                           const std::vector<std::string>& otherKeys = {});
+
+/// Parses the JSON text of a config file. Relative paths are resolved against `baseDir`. Throws InputError
+/// on malformed JSON, wrong types, missing required keys (dataDir, issuingCaFiles, masterKeyFile,
+/// idKeyFile, attachmentKeyFile) or out-of-range values; unknown keys become warnings.
+LoadedAuthorityConfig parseAuthorityConfig(const std::string& jsonText, const std::filesystem::path& baseDir);
+
+/// Reads `path` and parses it (relative paths resolved against its folder). Throws InputError as above,
+/// FatalError when the file cannot be read.
+LoadedAuthorityConfig loadAuthorityConfig(const std::filesystem::path& path);
+
+}  // namespace cardbridge::authority

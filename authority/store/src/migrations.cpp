@@ -1,0 +1,176 @@
+#include "migrations.hpp"
+
+#include <string>
+
+namespace cardbridge::authority::sqlite {
+
+namespace {
+
+// Version 1: registry, requests, SMS codes, send log, attachments, reviewers, sessions, append-only audit.
+constexpr std::string_view MIGRATION_1 = R"sql(
+CREATE TABLE certificates (
+    id               INTEGER PRIMARY KEY,
+    der              BLOB    NOT NULL,
+    sha256           TEXT    NOT NULL UNIQUE,
+    card_serial      TEXT    NOT NULL,
+    organization     TEXT    NOT NULL,
+    uscc             TEXT    NOT NULL DEFAULT '',
+    applicant_name   TEXT    NOT NULL,
+    id_type          TEXT    NOT NULL,
+    id_hash          TEXT    NOT NULL,
+    id_last4         TEXT    NOT NULL,
+    phone            TEXT    NOT NULL,
+    puk_epoch        INTEGER NOT NULL DEFAULT 0 CHECK (puk_epoch >= 0),
+    pending_rotation INTEGER NOT NULL DEFAULT 0 CHECK (pending_rotation IN (0, 1)),
+    enrolled_at      INTEGER NOT NULL
+);
+CREATE INDEX certificates_card ON certificates (card_serial);
+
+CREATE TABLE unlock_requests (
+    id                   TEXT    PRIMARY KEY,
+    certificate_id       INTEGER NOT NULL REFERENCES certificates (id),
+    card_serial          TEXT    NOT NULL,
+    handler_organization TEXT    NOT NULL,
+    handler_name         TEXT    NOT NULL,
+    handler_id_type      TEXT    NOT NULL,
+    handler_id_hash      TEXT    NOT NULL,
+    handler_id_last4     TEXT    NOT NULL,
+    handler_phone        TEXT    NOT NULL,
+    route                TEXT    NOT NULL CHECK (route IN ('sms', 'review')),
+    state                TEXT    NOT NULL CHECK (state IN ('open', 'authorised', 'in_review', 'approved',
+                                                           'rejected', 'withdrawn', 'completed')),
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
+    submitted_at         INTEGER,
+    due_date             INTEGER,
+    due_is_estimate      INTEGER NOT NULL DEFAULT 0,
+    decided_at           INTEGER,
+    decided_by           TEXT    NOT NULL DEFAULT '',
+    reject_reason        TEXT    NOT NULL DEFAULT '',
+    authorised_until     INTEGER,
+    credential_released  INTEGER NOT NULL DEFAULT 0,
+    released_epoch       INTEGER NOT NULL DEFAULT -1,
+    completed_at         INTEGER,
+    client_address       TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX unlock_requests_card ON unlock_requests (card_serial, created_at);
+
+CREATE TABLE sms_codes (
+    id          INTEGER PRIMARY KEY,
+    request_id  TEXT    NOT NULL REFERENCES unlock_requests (id),
+    code_hash   TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    wrong_tries INTEGER NOT NULL DEFAULT 0,
+    state       TEXT    NOT NULL CHECK (state IN ('active', 'used', 'dead', 'superseded'))
+);
+CREATE INDEX sms_codes_request ON sms_codes (request_id, id);
+
+CREATE TABLE sms_send_log (
+    id             INTEGER PRIMARY KEY,
+    request_id     TEXT    NOT NULL,
+    card_serial    TEXT    NOT NULL,
+    client_address TEXT    NOT NULL,
+    sent_at        INTEGER NOT NULL
+);
+CREATE INDEX sms_send_log_card ON sms_send_log (card_serial, sent_at);
+CREATE INDEX sms_send_log_address ON sms_send_log (client_address, sent_at);
+
+CREATE TABLE attachments (
+    request_id   TEXT    NOT NULL REFERENCES unlock_requests (id),
+    kind         TEXT    NOT NULL CHECK (kind IN ('application_form', 'business_license', 'handler_id')),
+    content_type TEXT    NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT    NOT NULL,
+    nonce        BLOB    NOT NULL,
+    ciphertext   BLOB,
+    tag          BLOB    NOT NULL,
+    uploaded_at  INTEGER NOT NULL,
+    purged_at    INTEGER,
+    PRIMARY KEY (request_id, kind)
+);
+
+CREATE TABLE reviewers (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL UNIQUE,
+    password_hash TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sessions (
+    token_hash  TEXT    PRIMARY KEY,
+    reviewer_id INTEGER NOT NULL REFERENCES reviewers (id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    csrf_hash   TEXT    NOT NULL
+);
+
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    time       INTEGER NOT NULL,
+    actor      TEXT    NOT NULL,
+    action     TEXT    NOT NULL,
+    request_id TEXT    NOT NULL DEFAULT '',
+    details    TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_request ON audit (request_id, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql";
+
+// Version 2: fixed-window rate-limit counters; the reviewers' queue index.
+constexpr std::string_view MIGRATION_2 = R"sql(
+CREATE TABLE rate_counters (
+    key          TEXT    NOT NULL,
+    window_start INTEGER NOT NULL,
+    count        INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+) WITHOUT ROWID;
+CREATE INDEX unlock_requests_queue ON unlock_requests (state, due_date, created_at);
+)sql";
+
+}  // namespace
+
+const std::vector<std::string_view>& migrations() {
+    static const std::vector<std::string_view> all = {MIGRATION_1, MIGRATION_2};
+    return all;
+}
+
+int schemaVersion(Database& db) {
+    auto exists =
+        db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    exists.step();
+    if (exists.int64(0) == 0) return 0;
+    auto version = db.prepare("SELECT max(version) FROM schema_version");
+    if (!version.step() || version.isNull(0)) return 0;
+    return version.int32(0);
+}
+
+void migrate(Database& db, int target) {
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
+    const int current = schemaVersion(db);
+    const int known = static_cast<int>(migrations().size());
+    if (current > known) {
+        throw StorageError("database schema version " + std::to_string(current) +
+                           " is newer than this program (" + std::to_string(known) + ")");
+    }
+    for (int version = current + 1; version <= target && version <= known; ++version) {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+            db.exec(migrations()[static_cast<std::size_t>(version - 1)]);
+            db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, strftime('%s', 'now'))")
+                .bind(1, version)
+                .run();
+            db.exec("COMMIT");
+        } catch (...) {
+            db.exec("ROLLBACK");
+            throw;
+        }
+    }
+}
+
+}  // namespace cardbridge::authority::sqlite

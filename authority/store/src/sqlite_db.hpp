@@ -1,0 +1,89 @@
+// Thin RAII wrapper over sqlite3 / sqlite3_stmt. The only place SQLite result codes become exceptions.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cardbridge/authority/clock.hpp"
+#include "cardbridge/authority/sqlite_storage.hpp"
+#include "cardbridge/common/bytes.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace cardbridge::authority::sqlite {
+
+/// A UNIQUE / PRIMARY KEY / CHECK / FOREIGN KEY / trigger RAISE refusal.
+class ConstraintError : public StorageError {
+  public:
+    using StorageError::StorageError;
+};
+
+struct DbDeleter {
+    void operator()(sqlite3* db) const noexcept;
+};
+struct StmtDeleter {
+    void operator()(sqlite3_stmt* stmt) const noexcept;
+};
+
+/// One prepared statement. Binding is 1-based, columns 0-based (as SQLite).
+class Statement {
+  public:
+    /// Throws StorageError on bad SQL.
+    Statement(sqlite3* db, std::string_view sql);
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    Statement& bind(int index, bool value) { return bind(index, static_cast<std::int64_t>(value ? 1 : 0)); }
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, ByteView blob);
+    Statement& bind(int index, const Bytes& blob) { return bind(index, ByteView(blob)); }
+    Statement& bind(int index, Seconds time);
+    Statement& bind(int index, const std::optional<Seconds>& time);
+    Statement& bindNull(int index);
+
+    /// Steps once: true when a row is available. Throws ConstraintError, StorageBusyError, StorageError.
+    bool step();
+    /// Steps to completion (for statements without rows).
+    void run();
+
+    [[nodiscard]] bool isNull(int column) const;
+    [[nodiscard]] std::int64_t int64(int column) const;
+    [[nodiscard]] int int32(int column) const;
+    [[nodiscard]] bool boolean(int column) const { return int64(column) != 0; }
+    [[nodiscard]] std::string text(int column) const;
+    [[nodiscard]] Bytes blob(int column) const;
+    [[nodiscard]] Seconds time(int column) const;
+    [[nodiscard]] std::optional<Seconds> optTime(int column) const;
+
+  private:
+    void check(int rc, const char* what);
+    sqlite3* db_;
+    std::unique_ptr<sqlite3_stmt, StmtDeleter> stmt_;
+};
+
+/// One connection.
+class Database {
+  public:
+    /// Opens or creates (mode 0600) `path` (":memory:" for a private in-memory database). Throws
+    /// StorageError.
+    explicit Database(const std::filesystem::path& path);
+
+    /// Runs one or more statements without bound values. Throws as Statement::step.
+    void exec(std::string_view sql);
+    /// Prepares `sql`. Throws StorageError.
+    [[nodiscard]] Statement prepare(std::string_view sql) { return Statement(db_.get(), sql); }
+    [[nodiscard]] std::int64_t lastInsertRowid() const noexcept;
+    [[nodiscard]] int changes() const noexcept;
+
+  private:
+    std::unique_ptr<sqlite3, DbDeleter> db_;
+};
+
+}  // namespace cardbridge::authority::sqlite
