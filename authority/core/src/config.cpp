@@ -102,8 +102,8 @@ class Reader {
 
 }  // namespace
 
-LoadedAuthorityConfig parseAuthorityConfig(const json& root, const std::filesystem::path& baseDir,
-                                           const std::vector<std::string>& otherKeys) {
+LoadedAuthorityConfig parseAuthorityConfigJson(const json& root, const std::filesystem::path& baseDir,
+                                               const std::vector<std::string>& otherKeys) {
     LoadedAuthorityConfig loaded;
     AuthorityConfig& c = loaded.config;
     Reader top(root, "", baseDir, loaded.warnings);
@@ -158,7 +158,7 @@ LoadedAuthorityConfig parseAuthorityConfig(const std::string& jsonText,
     } catch (const json::parse_error& e) {
         throw InputError(std::string("config: not valid JSON: ") + e.what());
     }
-    return parseAuthorityConfig(root, baseDir);
+    return parseAuthorityConfigJson(root, baseDir);
 }
 
 LoadedAuthorityConfig loadAuthorityConfig(const std::filesystem::path& path) {

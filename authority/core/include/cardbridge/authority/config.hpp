@@ -57,8 +57,9 @@ struct LoadedAuthorityConfig {
 
 /// Reads the authority's keys from a parsed config object; keys listed in `otherKeys` (the HTTP layer's,
 /// e.g. "listen", "tls") are neither read nor reported. Throws InputError as parseAuthorityConfig.
-LoadedAuthorityConfig parseAuthorityConfig(const nlohmann::json& json, const std::filesystem::path& baseDir,
-                                           const std::vector<std::string>& otherKeys = {});
+LoadedAuthorityConfig parseAuthorityConfigJson(const nlohmann::json& json,
+                                               const std::filesystem::path& baseDir,
+                                               const std::vector<std::string>& otherKeys = {});
 
 /// Parses the JSON text of a config file. Relative paths are resolved against `baseDir`. Throws InputError
 /// on malformed JSON, wrong types, missing required keys (dataDir, issuingCaFiles, masterKeyFile,

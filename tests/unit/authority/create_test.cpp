@@ -1,0 +1,200 @@
+// UnlockService::create: certificate checks, handler matching with normalisation, rate limits.
+#include "authority_fixture.hpp"
+
+namespace cardbridge::authority::test {
+namespace {
+
+using CreateTest = AuthorityFixture;
+
+TEST_F(CreateTest, OriginalApplicantGoesToSmsWithMaskedPhone) {
+    const auto created = service_->create(applicantRequest());
+    EXPECT_EQ(created.route, "sms");
+    ASSERT_TRUE(created.maskedPhone);
+    EXPECT_EQ(*created.maskedPhone, "138****5678");
+    EXPECT_EQ(created.requestId.size(), 32u);
+    EXPECT_EQ(created.requestId.find_first_not_of("0123456789abcdef"), std::string::npos);
+    EXPECT_EQ(service_->status(created.requestId).state, "open");
+}
+
+TEST_F(CreateTest, OtherHandlerGoesToReviewWithoutPhone) {
+    const auto created = service_->create(otherHandlerRequest());
+    EXPECT_EQ(created.route, "review");
+    EXPECT_FALSE(created.maskedPhone);
+}
+
+TEST_F(CreateTest, MatchingNormalisesBracketsSpacesCaseAndPhonePrefix) {
+    auto r = applicantRequest();
+    r.handler.organization = "  深圳市某某医疗器械有限公司(福田) ";  // half-width brackets, spaces
+    r.handler.name = " 张三 ";
+    r.handler.idNumber =
+        APPLICANT_ID.substr(0, 17) + std::string(1, static_cast<char>(std::tolower(APPLICANT_ID[17])));
+    r.handler.phone = "+86 138-1234-5678";
+    EXPECT_EQ(service_->create(r).route, "sms");
+}
+
+TEST_F(CreateTest, LatinNameMatchesCaseBlind) {
+    const auto leaf = makeLeaf("John Smith");
+    Enrollment e;
+    e.certificate = leaf.certPem;
+    e.cardSerial = "CARD-LATIN";
+    e.organization = ORGANIZATION;
+    e.applicant = {"John Smith", "护照", "E12345678", APPLICANT_PHONE};
+    registry_->enroll(e);
+    CreateUnlock r;
+    r.certificateDer = leaf.der;
+    r.cardSerial = "CARD-LATIN";
+    r.handler = {ORGANIZATION, "JOHN   SMITH", "护照", "e12345678", APPLICANT_PHONE};
+    r.clientAddress = "198.51.100.1";
+    EXPECT_EQ(service_->create(r).route, "sms");
+}
+
+TEST_F(CreateTest, EachDifferingFieldSendsToReview) {
+    auto phone = applicantRequest();
+    phone.handler.phone = "13912345678";
+    EXPECT_EQ(service_->create(phone).route, "review");
+    auto id = applicantRequest();
+    id.handler.idNumber = OTHER_ID;
+    EXPECT_EQ(service_->create(id).route, "review");
+    auto org = applicantRequest();
+    org.handler.organization = "另一家公司";
+    EXPECT_EQ(service_->create(org).route, "review");
+    auto name = applicantRequest();
+    name.handler.name = "张三丰";
+    EXPECT_EQ(service_->create(name).route, "review");
+}
+
+TEST_F(CreateTest, InvalidFormIsRefusedWithField) {
+    auto r = applicantRequest();
+    r.handler.idNumber = APPLICANT_ID.substr(0, 17) + (APPLICANT_ID[17] == '0' ? "1" : "0");
+    const auto extra = expectReason([&] { service_->create(r); }, reason::FORM_INVALID);
+    EXPECT_EQ(extra.value("field", ""), "idNumber");
+    EXPECT_EQ(extra.value("problem", ""), "checksum");
+}
+
+TEST_F(CreateTest, CertificateFromAnotherCaIsUntrusted) {
+    cardbridge::test::CertSpec otherCa;
+    otherCa.commonName = "Rogue CA";
+    otherCa.isCa = true;
+    const auto rogue = cardbridge::test::makeCertificate(otherCa);
+    const auto leaf = makeLeaf("张三", &rogue);
+    auto r = applicantRequest();
+    r.certificateDer = leaf.der;
+    expectReason([&] { service_->create(r); }, reason::CERT_UNTRUSTED);
+}
+
+TEST_F(CreateTest, ExpiredCertificateGetsOfflineRoute) {
+    const auto old = makeLeaf("张三", nullptr, std::chrono::days(-400), std::chrono::days(365));
+    enroll(old, "CARD-OLD");
+    auto r = applicantRequest();
+    r.certificateDer = old.der;
+    r.cardSerial = "CARD-OLD";
+    const auto extra = expectReason([&] { service_->create(r); }, reason::CERT_EXPIRED);
+    EXPECT_EQ(extra.value("offlineRoute", ""), config_.offlineRouteText);
+}
+
+TEST_F(CreateTest, UnregisteredCertificateIsUnknown) {
+    const auto leaf = makeLeaf("张三");
+    auto r = applicantRequest();
+    r.certificateDer = leaf.der;
+    expectReason([&] { service_->create(r); }, reason::CERT_UNKNOWN);
+}
+
+TEST_F(CreateTest, GarbageCertificateIsInvalid) {
+    auto r = applicantRequest();
+    r.certificateDer = toBytes("not a certificate");
+    expectReason([&] { service_->create(r); }, reason::CERT_INVALID);
+}
+
+TEST_F(CreateTest, CardSerialMustMatch) {
+    auto r = applicantRequest();
+    r.cardSerial = "CARD-9999";
+    expectReason([&] { service_->create(r); }, reason::CARD_MISMATCH);
+}
+
+TEST_F(CreateTest, Sm2IssuerChainVerifiesWithDefaultId) {
+    cardbridge::test::CertSpec caSpec;
+    caSpec.commonName = "SM2 Issuing CA";
+    caSpec.isCa = true;
+    caSpec.key = cardbridge::test::KeyKind::Sm2;
+    const auto sm2Ca = cardbridge::test::makeCertificate(caSpec);
+    cardbridge::test::CertSpec leafSpec;
+    leafSpec.key = cardbridge::test::KeyKind::Sm2;
+    leafSpec.issuer = &sm2Ca;
+    const auto leaf = cardbridge::test::makeCertificate(leafSpec);
+    const auto trust = IssuerTrust::fromPems({sm2Ca.certPem});
+    const auto now = SystemClock().now();  // the SM2 certificates are valid around the real now
+    EXPECT_EQ(trust.check(Certificate::fromDer(leaf.der), now), TrustResult::Trusted);
+    EXPECT_EQ(trust_->check(Certificate::fromDer(leaf.der), now), TrustResult::Untrusted);
+}
+
+TEST_F(CreateTest, RateLimitedPerCardWithRetryAfter) {
+    config_.limits.createPerCardPerHour = 3;
+    for (int i = 0; i < 3; ++i) service_->create(applicantRequest());
+    const auto extra = expectReason([&] { service_->create(applicantRequest()); }, reason::RATE_LIMITED);
+    EXPECT_GT(extra.value("retryAfter", 0), 0);
+    EXPECT_LE(extra.value("retryAfter", 0), 3600);
+    clock_.advance(std::chrono::hours(1));
+    EXPECT_NO_THROW(service_->create(applicantRequest()));
+}
+
+TEST_F(CreateTest, RateLimitedPerAddressEvenForUnknownCertificates) {
+    config_.limits.createPerAddressPerHour = 2;
+    auto r = applicantRequest();
+    r.certificateDer = makeLeaf("x").der;
+    expectReason([&] { service_->create(r); }, reason::CERT_UNKNOWN);
+    expectReason([&] { service_->create(r); }, reason::CERT_UNKNOWN);
+    expectReason([&] { service_->create(applicantRequest()); }, reason::RATE_LIMITED);
+    auto elsewhere = applicantRequest();
+    elsewhere.clientAddress = "198.51.100.9";
+    EXPECT_NO_THROW(service_->create(elsewhere));
+}
+
+TEST_F(CreateTest, UniformTimingPadsBothRoutes) {
+    config_.uniformTimingMillis = 150;
+    for (const auto& request : {applicantRequest(), otherHandlerRequest()}) {
+        const auto start = std::chrono::steady_clock::now();
+        service_->create(request);
+        EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
+    }
+}
+
+TEST_F(CreateTest, EnrolRefusesDuplicatesAndForeignCertificates) {
+    expectReason([&] { enroll(leaf_, CARD); }, reason::CERT_ALREADY_ENROLLED);
+    cardbridge::test::CertSpec otherCa;
+    otherCa.isCa = true;
+    const auto rogue = cardbridge::test::makeCertificate(otherCa);
+    expectReason([&] { enroll(makeLeaf("x", &rogue), "C2"); }, reason::CERT_UNTRUSTED);
+}
+
+TEST_F(CreateTest, CsvImportEnrolsRowsAndReportsBadOnes) {
+    const auto a = makeLeaf("王五");
+    const auto b = makeLeaf("赵六");
+    cardbridge::test::writeFile(dir_.path() / "a.pem", a.certPem);
+    cardbridge::test::writeFile(dir_.path() / "b.pem", b.certPem);
+    const std::string csv =
+        "\xEF\xBB\xBF"
+        "card_serial,certificate_file,organization,applicant_name,id_type,id_number,phone\r\n"
+        "CARD-A,a.pem,\"某公司, 深圳\",王五,居民身份证," +
+        APPLICANT_ID + ",13812345678\r\n" + "CARD-B,b.pem,某公司,赵六,居民身份证,123,13812345678\r\n";
+    const auto report = registry_->importCsv(csv, dir_.path());
+    EXPECT_EQ(report.enrolled, 1);
+    ASSERT_EQ(report.errors.size(), 1u);
+    EXPECT_NE(report.errors[0].find("row 3"), std::string::npos);
+    EXPECT_NE(report.errors[0].find("FORM_INVALID"), std::string::npos);
+    const auto stored = storage_->findCertificatesByCard("CARD-A");
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].organization, "某公司, 深圳");
+    EXPECT_THROW(registry_->importCsv("card_serial,phone\n", dir_.path()), InputError);
+}
+
+TEST(CsvTest, QuotedFieldsAndEscapes) {
+    const auto rows = parseCsv("a,\"b \"\"x\"\"\",\"multi\nline\"\n1,,3\n");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][1], "b \"x\"");
+    EXPECT_EQ(rows[0][2], "multi\nline");
+    EXPECT_EQ(rows[1][1], "");
+    EXPECT_THROW(parseCsv("\"open"), InputError);
+}
+
+}  // namespace
+}  // namespace cardbridge::authority::test

@@ -1,0 +1,133 @@
+// SQLite store: append-only audit, migrations, restart durability, privacy of the database bytes.
+#include "authority_fixture.hpp"
+
+#include <sqlite3.h>
+
+#include "cardbridge/rules/puk.hpp"
+
+namespace cardbridge::authority::test {
+namespace {
+
+using StoreTest = AuthorityFixture;
+
+// Runs raw SQL on the file, as an attacker or a careless operator with sqlite3 would; returns the rc.
+int rawExec(const std::filesystem::path& db, const std::string& sql) {
+    sqlite3* handle = nullptr;
+    sqlite3_open(db.c_str(), &handle);
+    const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(handle);
+    return rc;
+}
+
+TEST_F(StoreTest, AuditRefusesUpdateAndDelete) {
+    service_->create(applicantRequest());
+    const auto before = storage_->listAudit("", 1000).size();
+    ASSERT_GT(before, 0u);
+    EXPECT_NE(rawExec(config_.databasePath, "UPDATE audit SET actor = 'x'"), SQLITE_OK);
+    EXPECT_NE(rawExec(config_.databasePath, "DELETE FROM audit"), SQLITE_OK);
+    EXPECT_EQ(storage_->listAudit("", 1000).size(), before);
+}
+
+TEST_F(StoreTest, OlderDatabaseMigrates) {
+    const auto path = dir_.path() / "old.db";
+    {
+        auto v1 = openSqliteStorageAtVersion(path, 1);
+        CertificateRecord r;
+        r.der = leaf_.der;
+        r.sha256 = "AB";
+        r.cardSerial = "C";
+        r.enrolledAt = START;
+        v1->insertCertificate(r);
+    }
+    EXPECT_EQ(schemaVersionOf(path), 1);
+    auto current = openSqliteStorage(path);
+    EXPECT_EQ(schemaVersionOf(path), currentSchemaVersion());
+    EXPECT_TRUE(current->findCertificateBySha256("AB"));
+    EXPECT_EQ(current->incrementCounter("k", START), 1);  // table from migration 2
+    EXPECT_EQ(current->incrementCounter("k", START), 2);
+}
+
+TEST_F(StoreTest, ForeignKeysAreEnforced) {
+    UnlockRequestRecord r;
+    r.id = "00";
+    r.certificateId = 999;
+    r.route = "sms";
+    EXPECT_THROW(storage_->insertRequest(r), StorageError);
+}
+
+TEST_F(StoreTest, TransactionRollsBack) {
+    EXPECT_THROW(storage_->inTransaction([&] {
+        storage_->appendAudit({0, START, "t", "x.rollback", "", "{}"});
+        throw std::runtime_error("boom");
+    }),
+                 std::runtime_error);
+    const auto all = storage_->listAudit("", 1000);
+    EXPECT_TRUE(
+        std::none_of(all.begin(), all.end(), [](const AuditRecord& a) { return a.action == "x.rollback"; }));
+}
+
+TEST_F(StoreTest, RestartKeepsRequestsAndAttachmentsByteIdentical) {
+    const auto id = service_->create(otherHandlerRequest()).requestId;
+    const auto plain = pdfBytes(10000);
+    const auto info = service_->putAttachment(id, "application_form", plain);
+    service_->putAttachment(id, "business_license", jpegBytes());
+    service_->putAttachment(id, "handler_id", pngBytes());
+    service_->submit(id);
+    close();
+    open();
+    const auto status = service_->status(id);
+    EXPECT_EQ(status.state, "in_review");
+    EXPECT_EQ(status.attachments.size(), 3u);
+    const auto content = service_->attachment(id, "application_form", "r");
+    EXPECT_EQ(content.data, plain);
+    EXPECT_EQ(content.sha256, info.sha256);
+}
+
+TEST_F(StoreTest, DatabaseBytesHoldNoIdNumberPukOrCode) {
+    // SMS flow to the end, plus a review request by another handler.
+    const auto id = service_->create(applicantRequest()).requestId;
+    service_->sendCode(id, "203.0.113.7");
+    const auto code = lastCode();
+    service_->verifyCode(id, Secret(code));
+    const auto credential = service_->credential(id);
+    service_->complete(id);
+    service_->create(otherHandlerRequest());
+    const std::string puk0(credential.currentPuk.view());
+    const std::string puk1(credential.nextPuk.view());
+    close();
+    std::string bytes;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        auto p = config_.databasePath;
+        p += suffix;
+        if (std::filesystem::exists(p)) bytes += readAll(p);
+    }
+    ASSERT_GT(bytes.size(), 1000u);
+    EXPECT_EQ(bytes.find(APPLICANT_ID), std::string::npos);
+    EXPECT_EQ(bytes.find(OTHER_ID), std::string::npos);
+    EXPECT_EQ(bytes.find(APPLICANT_ID.substr(0, 14)), std::string::npos);
+    EXPECT_EQ(bytes.find(puk0), std::string::npos);
+    EXPECT_EQ(bytes.find(puk1), std::string::npos);
+    EXPECT_EQ(bytes.find("验证码为 " + code), std::string::npos);
+    EXPECT_NE(bytes.find(APPLICANT_ID.substr(14)), std::string::npos);  // the last four are kept on purpose
+}
+
+TEST_F(StoreTest, DatabaseFileIsOwnerOnly) {
+    struct stat st {};
+    ASSERT_EQ(::stat(config_.databasePath.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 077, 0u);
+}
+
+TEST_F(StoreTest, ReviewersAndSessions) {
+    const auto id = service_->createReviewer(" 审核员甲 ", "$scrypt$hash");
+    expectReason([&] { service_->createReviewer("审核员甲", "x"); }, reason::REVIEWER_EXISTS);
+    const auto found = service_->findReviewer("审核员甲");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, id);
+    storage_->insertSession({"tok", id, START, START + 3600s, "csrf"});
+    EXPECT_TRUE(storage_->findSession("tok"));
+    EXPECT_EQ(storage_->deleteExpiredSessions(START + 3600s), 1);
+    EXPECT_FALSE(storage_->findSession("tok"));
+}
+
+}  // namespace
+}  // namespace cardbridge::authority::test
