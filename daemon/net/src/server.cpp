@@ -1,13 +1,13 @@
 // Listeners on both loopbacks, the session registry, broadcast, and the server's lifetime.
 #include "cardbridge/daemon/server.hpp"
 
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
 #include <thread>
 
 #include "cardbridge/daemon/system_methods.hpp"
+#include "cardbridge/net/tls_server.hpp"
 #include "server_state.hpp"
 
 namespace cardbridge::daemon {
@@ -135,29 +135,6 @@ class Broadcaster final : public NotificationSink {
     ServerState& state_;
 };
 
-void configureTls(ssl::context& tls, const ServerOptions& options) {
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
-                    ssl::context::single_dh_use);
-    SSL_CTX* native = tls.native_handle();
-    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-    // Client-initiated renegotiation is a CPU-exhaustion lever and we never need it.
-    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    // TLS 1.2: forward-secret AEAD suites only (TLS 1.3's defaults are all fine).
-    SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20");
-    error_code ec;
-    tls.use_certificate_chain_file(options.certChainPem.string(), ec);
-    if (ec)
-        throw std::runtime_error("cannot load the TLS certificate chain '" + options.certChainPem.string() +
-                                 "': " + ec.message());
-    tls.use_private_key_file(options.keyPem.string(), ssl::context::pem, ec);
-    if (ec)
-        throw std::runtime_error("cannot load the TLS key '" + options.keyPem.string() +
-                                 "': " + ec.message());
-    if (SSL_CTX_check_private_key(native) != 1)
-        throw std::runtime_error("the TLS key does not match the certificate");
-}
-
 }  // namespace
 
 }  // namespace net
@@ -174,7 +151,8 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options, Dispatcher& dispatcher)
     : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {
-    net::configureTls(impl_->state->tls, impl_->state->options);
+    const ServerOptions& loaded = impl_->state->options;
+    configureServerTls(impl_->state->tls.native_handle(), loaded.certChainPem, loaded.keyPem);
 }
 
 Server::~Server() {
