@@ -1,0 +1,227 @@
+// Wiring for each subcommand. serve: config → logging → storage, keys, trust, SMS → UnlockService →
+// routers → HTTPS server; SIGINT/SIGTERM stop it.
+#include "commands.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/http/api_router.hpp"
+#include "cardbridge/authority/http/front.hpp"
+#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/authority/http/review_site.hpp"
+#include "cardbridge/authority/http/serve_config.hpp"
+#include "cardbridge/authority/http/server.hpp"
+#include "cardbridge/authority/registry.hpp"
+#include "cardbridge/authority/sqlite_storage.hpp"
+#include "cardbridge/authority/unlock_service.hpp"
+#include "cardbridge/common/logging.hpp"
+#include "cardbridge/common/secret.hpp"
+
+namespace cardbridge::authority::app {
+
+namespace {
+
+/// The service and everything it references, in construction order.
+struct Runtime {
+    explicit Runtime(const AuthorityConfig& c)
+        : config(c),
+          storage(openSqliteStorage(config.databasePath)),
+          trust(config.issuingCaFiles),
+          keys(loadAuthorityKeys(config)),
+          sms(makeSmsGateway(config.sms, config.dataDir)),
+          service(config, *storage, trust, keys, *sms, clock, random),
+          registry(*storage, trust, keys, clock) {}
+
+    AuthorityConfig config;
+    std::unique_ptr<Storage> storage;
+    IssuerTrust trust;
+    AuthorityKeys keys;
+    std::unique_ptr<SmsGateway> sms;
+    SystemClock clock;
+    OpenSslRandom random;
+    UnlockService service;
+    Registry registry;
+};
+
+http::ServeConfig loadConfig(const std::filesystem::path& file) {
+    http::ServeConfig config = http::loadServeConfig(file);
+    std::filesystem::create_directories(config.authority.dataDir);
+    return config;
+}
+
+// Commands other than serve log to stderr only (their output is the terminal's).
+void quietLogging(const http::ServeConfig& config) {
+    LogOptions options = config.log;
+    options.file.clear();
+    options.level = "warn";
+    setupLogging(options);
+}
+
+template <class Body>
+int guarded(const char* what, Body body) {
+    try {
+        return body();
+    } catch (const AuthorityError& e) {
+        std::cerr << what << ": " << e.reason() << ": " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << what << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace
+
+int serve(const std::filesystem::path& configFile) {
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+    return guarded("serve", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        setupLogging(config.log);
+        spdlog::info("cardbridge-authority {} starting; data in {}", CARDBRIDGE_VERSION,
+                     config.authority.dataDir.string());
+        for (const auto& warning : config.warnings) spdlog::warn("config: {}", warning);
+        if (config.api.bearerTokens.empty()) {
+            spdlog::warn("no api.tokenFile: the /v1 API accepts any client (development only)");
+        }
+        Runtime runtime(config.authority);
+        http::ApiRouter api(runtime.service, config.api);
+        http::ReviewSite review(runtime.service, runtime.clock, config.review);
+        http::AuthorityFront front(api, review);
+        http::HttpsServer server(config.server, front);
+        const std::uint16_t port = server.start();
+        spdlog::info("listening on https://{}:{}/ (API /v1/, reviewers /review/)", config.server.address,
+                     port);
+        std::cout << "cardbridge-authority listening on https://" << config.server.address << ":" << port
+                  << "/" << std::endl;
+        std::thread waiter([&server, stopSignals] {
+            int signal = 0;
+            sigwait(&stopSignals, &signal);
+            spdlog::info("signal {}: stopping", signal);
+            server.stop();
+        });
+        server.run(config.networkThreads);
+        // run() also returns when the server stopped for another reason: release the waiter.
+        pthread_kill(waiter.native_handle(), SIGTERM);
+        waiter.join();
+        spdlog::info("stopped");
+        spdlog::default_logger()->flush();
+        return 0;
+    });
+}
+
+int enroll(const std::filesystem::path& configFile, const EnrollArgs& args) {
+    return guarded("enroll", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        quietLogging(config);
+        Runtime runtime(config.authority);
+        std::ifstream in(args.certificate, std::ios::binary);
+        if (!in) throw InputError("cannot read " + args.certificate.string());
+        std::stringstream bytes;
+        bytes << in.rdbuf();
+        Enrollment enrollment;
+        enrollment.certificate = bytes.str();
+        enrollment.cardSerial = args.card;
+        enrollment.organization = args.organization;
+        enrollment.uscc = args.uscc;
+        enrollment.applicant = {args.name, args.idType, args.idNumber, args.phone};
+        const auto id = runtime.registry.enroll(enrollment, "cli");
+        std::cout << "enrolled certificate #" << id << " on card " << args.card << "\n";
+        return 0;
+    });
+}
+
+int importCsv(const std::filesystem::path& configFile, const std::filesystem::path& csvFile) {
+    return guarded("import-csv", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        quietLogging(config);
+        Runtime runtime(config.authority);
+        std::ifstream in(csvFile, std::ios::binary);
+        if (!in) throw InputError("cannot read " + csvFile.string());
+        std::stringstream text;
+        text << in.rdbuf();
+        const ImportReport report =
+            runtime.registry.importCsv(text.str(), std::filesystem::absolute(csvFile).parent_path(), "cli");
+        std::cout << "enrolled " << report.enrolled << ", failed " << report.errors.size() << "\n";
+        for (const auto& error : report.errors) std::cerr << error << "\n";
+        return report.errors.empty() ? 0 : 1;
+    });
+}
+
+int printPuk(const std::filesystem::path& configFile, const std::string& cardSerial) {
+    return guarded("puk", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        quietLogging(config);
+        Runtime runtime(config.authority);
+        const CardPuk puk = runtime.service.puk(cardSerial, "cli");
+        std::cout << puk.currentPuk.view() << "\n";
+        if (puk.pendingRotation) {
+            std::cerr
+                << "note: an unlock is pending for this card; if the PUK above is refused, the card may "
+                   "already hold the next one (epoch "
+                << puk.nextEpoch << "): " << puk.nextPuk.view() << "\n";
+        }
+        return 0;
+    });
+}
+
+int addReviewer(const std::filesystem::path& configFile, const std::string& name) {
+    return guarded("reviewer add", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        quietLogging(config);
+        Runtime runtime(config.authority);
+        // The password comes from stdin (never argv, which other users can read in /proc).
+        const bool tty = ::isatty(STDIN_FILENO) == 1;
+        termios saved{};
+        if (tty) {
+            std::cerr << "password for " << name << ": " << std::flush;
+            tcgetattr(STDIN_FILENO, &saved);
+            termios quiet = saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        }
+        std::string password;
+        std::getline(std::cin, password);
+        if (tty) {
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+            std::cerr << "\n";
+        }
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+        if (password.size() < 10) {
+            wipe(password);
+            throw InputError("the password must have at least 10 characters");
+        }
+        const std::string hash = http::hashPassword(password);
+        wipe(password);
+        runtime.service.createReviewer(name, hash);
+        std::cout << "reviewer " << name << " created\n";
+        return 0;
+    });
+}
+
+int purge(const std::filesystem::path& configFile) {
+    return guarded("purge", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        quietLogging(config);
+        Runtime runtime(config.authority);
+        const int purged = runtime.service.purgeAttachments(config.authority.attachmentRetentionDays);
+        std::cout << "purged " << purged << " attachment(s) older than "
+                  << config.authority.attachmentRetentionDays << " days after the decision\n";
+        return 0;
+    });
+}
+
+}  // namespace cardbridge::authority::app

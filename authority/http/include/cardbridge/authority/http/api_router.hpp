@@ -1,0 +1,73 @@
+// The daemon-facing REST API (DESIGN.md §5, docs/authority-api.md): a pure request → response router
+// over UnlockService. Testable without sockets.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cardbridge/authority/http/http_types.hpp"
+#include "cardbridge/authority/unlock_service.hpp"
+
+namespace cardbridge::authority::http {
+
+/// Limits and access control of the API.
+struct ApiOptions {
+    /// Bearer tokens allowed to call /v1/ (one per daemon installation). Empty: no token is asked for
+    /// (development only; serve logs a warning).
+    std::vector<std::string> bearerTokens;
+    std::size_t jsonMaxBytes = 64 * 1024;      ///< largest JSON body
+    int jsonMaxDepth = 8;                      ///< deepest JSON nesting accepted
+    std::size_t attachmentMaxBytes = 1048576;  ///< largest attachment (the service checks it again)
+    std::size_t attachmentSlackBytes = 4096;   ///< read this much more before refusing a body as too big
+};
+
+/// Routes /v1/… to the UnlockService. Thread-safe (the service is).
+class ApiRouter {
+  public:
+    /// Keeps a reference to `service`; it must outlive the router.
+    ApiRouter(UnlockService& service, ApiOptions options);
+
+    /// Answers one /v1/ request. Never throws: every failure becomes {"error":{reason, message, …}}.
+    [[nodiscard]] HttpResponse handle(const HttpRequest& request) const noexcept;
+
+    /// The body limit for `method` `target` (attachments: attachmentMaxBytes + slack; else jsonMaxBytes).
+    [[nodiscard]] std::size_t bodyLimit(std::string_view method, std::string_view target) const noexcept;
+
+    /// 413 ATTACHMENT_TOO_LARGE {limit} for attachment uploads, 413 BODY_TOO_LARGE otherwise.
+    [[nodiscard]] HttpResponse bodyTooLarge(std::string_view method, std::string_view target) const noexcept;
+
+  private:
+    HttpResponse route(const HttpRequest& request) const;
+    UnlockService& service_;
+    ApiOptions options_;
+};
+
+/// The one place an exception becomes an API error response: AuthorityError → its status,
+/// {"error":{"reason", "message", …extra}}; anything else → 500 INTERNAL (what() logged, not sent).
+HttpResponse apiErrorResponse(std::exception_ptr error) noexcept;
+
+/// A JSON response with the API's headers (no-store, nosniff).
+HttpResponse jsonResponse(unsigned status, const nlohmann::json& body);
+
+/// True for a request id as the service makes them: exactly 32 lower-case hex characters. Pure.
+bool isRequestId(std::string_view text) noexcept;
+
+/// True for a syntactically plausible attachment kind ([a-z_]{1,32}); the service decides the rest. Pure.
+bool isKindToken(std::string_view text) noexcept;
+
+/// Parses a JSON object no deeper than `maxDepth`. nullopt when malformed, too deep or not an object;
+/// `problem` then says which ("malformed JSON: …", "JSON nested too deeply", "JSON body must be an
+/// object"). Pure.
+std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDepth, std::string& problem);
+
+/// Strict RFC 4648 base64 (padding required, no whitespace or line breaks). nullopt when malformed. Pure.
+std::optional<Bytes> decodeBase64(std::string_view text);
+
+/// ISO 8601 UTC, "2025-01-02T03:04:05Z". Pure.
+std::string isoTime(Seconds time);
+
+}  // namespace cardbridge::authority::http

@@ -1,0 +1,421 @@
+// /v1/… → UnlockService. Parsing and validation here; decisions in the service; errors in one function.
+#include "cardbridge/authority/http/api_router.hpp"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+
+#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/common/secret.hpp"
+
+namespace cardbridge::authority::http {
+
+namespace {
+
+constexpr std::string_view PREFIX = "/v1/unlock-requests";
+
+// HTTP-level reasons (the service's are in errors.hpp).
+constexpr std::string_view NOT_FOUND = "NOT_FOUND";
+constexpr std::string_view METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED";
+constexpr std::string_view UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE";
+constexpr std::string_view MALFORMED_JSON = "MALFORMED_JSON";
+constexpr std::string_view BODY_TOO_LARGE = "BODY_TOO_LARGE";
+constexpr std::string_view UNAUTHENTICATED = "UNAUTHENTICATED";
+constexpr std::string_view INTERNAL = "INTERNAL";
+
+[[noreturn]] void refuse(std::string_view why, int status, std::string message,
+                         nlohmann::json extra = nlohmann::json::object()) {
+    throw AuthorityError(why, status, std::move(message), std::move(extra));
+}
+
+std::vector<std::string_view> segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t at = path.find('/', start);
+        out.push_back(path.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+        if (at == std::string_view::npos) break;
+        start = at + 1;
+    }
+    return out;
+}
+
+void allow(const HttpRequest& request, std::string_view allowed) {
+    if (request.method != allowed) {
+        refuse(METHOD_NOT_ALLOWED, 405, "method " + request.method.substr(0, 16) + " not allowed",
+               {{"allow", std::string(allowed)}});
+    }
+}
+
+nlohmann::json readJson(const HttpRequest& request, const ApiOptions& options, bool bodyOptional) {
+    if (request.body.empty() && bodyOptional) return nlohmann::json::object();
+    if (mediaType(request.header("Content-Type")) != "application/json") {
+        refuse(UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type must be application/json");
+    }
+    if (request.body.size() > options.jsonMaxBytes) {
+        refuse(BODY_TOO_LARGE, 413, "JSON body too large", {{"limit", options.jsonMaxBytes}});
+    }
+    std::string problem;
+    auto json = parseJsonObject(request.body, options.jsonMaxDepth, problem);
+    if (!json) refuse(MALFORMED_JSON, 400, problem);
+    return std::move(*json);
+}
+
+std::string stringField(const nlohmann::json& object, const char* name, const std::string& path) {
+    const auto it = object.find(name);
+    if (it == object.end() || !it->is_string()) {
+        refuse(reason::FORM_INVALID, 400, "missing or non-string field " + path, {{"field", path}});
+    }
+    return it->get<std::string>();
+}
+
+nlohmann::json attachmentJson(const AttachmentInfo& a) {
+    nlohmann::json j = {{"kind", a.kind},     {"contentType", a.contentType},        {"size", a.size},
+                        {"sha256", a.sha256}, {"uploadedAt", isoTime(a.uploadedAt)}, {"purged", a.purged}};
+    return j;
+}
+
+nlohmann::json statusJson(const RequestStatus& s) {
+    nlohmann::json j = {{"requestId", s.requestId},
+                        {"route", s.route},
+                        {"state", s.state},
+                        {"createdAt", isoTime(s.createdAt)},
+                        {"dueIsEstimate", s.dueIsEstimate},
+                        {"credentialReleased", s.credentialReleased}};
+    if (s.submittedAt) j["submittedAt"] = isoTime(*s.submittedAt);
+    if (s.dueDate) j["dueDate"] = isoTime(*s.dueDate);
+    if (s.decidedAt) j["decidedAt"] = isoTime(*s.decidedAt);
+    if (!s.rejectReason.empty()) j["rejectReason"] = s.rejectReason;
+    if (s.authorisedUntil) j["authorisedUntil"] = isoTime(*s.authorisedUntil);
+    j["attachments"] = nlohmann::json::array();
+    for (const auto& a : s.attachments) j["attachments"].push_back(attachmentJson(a));
+    return j;
+}
+
+nlohmann::json formJson(const ApplicationForm& f) {
+    return {{"requestId", f.requestId},
+            {"createdDate", f.createdDate},
+            {"certificateSubject", f.certificateSubject},
+            {"certificateCommonName", f.certificateCommonName},
+            {"certificateSerial", f.certificateSerial},
+            {"certificateIssuer", f.certificateIssuer},
+            {"notBefore", f.notBefore},
+            {"notAfter", f.notAfter},
+            {"organization", f.organization},
+            {"uscc", f.uscc},
+            {"handlerName", f.handlerName},
+            {"handlerIdType", f.handlerIdType},
+            {"maskedIdNumber", f.maskedIdNumber},
+            {"maskedPhone", f.maskedPhone},
+            {"cardSerial", f.cardSerial}};
+}
+
+bool attachmentTypeAcceptable(std::string_view contentType) {
+    // Loose on purpose: the service decides by magic bytes; this only turns away what is plainly not a
+    // file upload (JSON, forms, text).
+    const std::string type = mediaType(contentType);
+    return type.empty() || type == "application/pdf" || type == "application/octet-stream" ||
+           type.starts_with("image/");
+}
+
+bool tokenAllowed(const std::vector<std::string>& tokens, std::string_view authorization) {
+    constexpr std::string_view BEARER = "Bearer ";
+    if (authorization.size() <= BEARER.size() || !equalsIgnoreCase(authorization.substr(0, 7), BEARER)) {
+        return false;
+    }
+    // Hashes make every comparison the same length; every configured token is compared.
+    const std::string presented = sha256Hex(authorization.substr(BEARER.size()));
+    bool allowed = false;
+    for (const auto& token : tokens) allowed |= constantTimeEquals(presented, sha256Hex(token));
+    return allowed;
+}
+
+bool isAttachmentPath(std::string_view method, std::string_view target) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    return method == "PUT" && path.starts_with(PREFIX) &&
+           path.find("/attachments/") != std::string_view::npos;
+}
+
+}  // namespace
+
+ApiRouter::ApiRouter(UnlockService& service, ApiOptions options)
+    : service_(service), options_(std::move(options)) {}
+
+HttpResponse ApiRouter::handle(const HttpRequest& request) const noexcept {
+    try {
+        return route(request);
+    } catch (...) {
+        return apiErrorResponse(std::current_exception());
+    }
+}
+
+std::size_t ApiRouter::bodyLimit(std::string_view method, std::string_view target) const noexcept {
+    if (isAttachmentPath(method, target)) return options_.attachmentMaxBytes + options_.attachmentSlackBytes;
+    return options_.jsonMaxBytes;
+}
+
+HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view target) const noexcept {
+    try {
+        if (isAttachmentPath(method, target)) {
+            refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
+                   {{"limit", options_.attachmentMaxBytes}});
+        }
+        refuse(BODY_TOO_LARGE, 413, "body over the limit", {{"limit", options_.jsonMaxBytes}});
+    } catch (...) {
+        return apiErrorResponse(std::current_exception());
+    }
+}
+
+HttpResponse ApiRouter::route(const HttpRequest& request) const {
+    const std::string_view path = request.path();
+    if (!path.starts_with(PREFIX)) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (!options_.bearerTokens.empty() &&
+        !tokenAllowed(options_.bearerTokens, request.header("Authorization"))) {
+        HttpResponse response;
+        try {
+            refuse(UNAUTHENTICATED, 401, "missing or wrong API token");
+        } catch (...) {
+            response = apiErrorResponse(std::current_exception());
+        }
+        response.set("WWW-Authenticate", "Bearer realm=\"cardbridge-authority\"");
+        return response;
+    }
+    const auto parts = segments(path.substr(PREFIX.size()));
+    // parts[0] is "" (path after PREFIX starts with '/') or the whole rest when it does not.
+    if (parts.size() == 1 && parts[0].empty()) {
+        allow(request, "POST");
+        const nlohmann::json body = readJson(request, options_, false);
+        CreateUnlock create;
+        const std::string certificate = stringField(body, "certificate", "certificate");
+        auto der = decodeBase64(certificate);
+        if (!der || der->empty()) {
+            refuse(reason::FORM_INVALID, 400, "certificate is not base64", {{"field", "certificate"}});
+        }
+        create.certificateDer = std::move(*der);
+        create.cardSerial = stringField(body, "cardSerial", "cardSerial");
+        const auto handler = body.find("handler");
+        if (handler == body.end() || !handler->is_object()) {
+            refuse(reason::FORM_INVALID, 400, "missing handler object", {{"field", "handler"}});
+        }
+        create.handler.organization = stringField(*handler, "organization", "handler.organization");
+        create.handler.name = stringField(*handler, "name", "handler.name");
+        create.handler.idType = stringField(*handler, "idType", "handler.idType");
+        create.handler.idNumber = stringField(*handler, "idNumber", "handler.idNumber");
+        create.handler.phone = stringField(*handler, "phone", "handler.phone");
+        create.clientAddress = request.clientAddress;
+        const CreatedUnlock created = service_.create(create);
+        wipe(create.handler.idNumber);
+        nlohmann::json out = {{"requestId", created.requestId}, {"route", created.route}};
+        if (created.maskedPhone) out["maskedPhone"] = *created.maskedPhone;
+        return jsonResponse(201, out);
+    }
+    if (parts.size() < 2 || !parts[0].empty()) refuse(NOT_FOUND, 404, "no such endpoint");
+    // Junk and traversal attempts look exactly like an unknown request, and never reach storage.
+    if (!isRequestId(parts[1])) refuse(reason::REQUEST_NOT_FOUND, 404, "malformed request id");
+    const std::string id(parts[1]);
+    if (parts.size() == 2) {
+        if (request.method == "GET") return jsonResponse(200, statusJson(service_.status(id)));
+        if (request.method == "DELETE") {
+            return jsonResponse(200, statusJson(service_.withdraw(id, "client:" + request.clientAddress)));
+        }
+        refuse(METHOD_NOT_ALLOWED, 405, "method not allowed", {{"allow", "GET, DELETE"}});
+    }
+    const std::string_view action = parts[2];
+    if (parts.size() == 4 && action == "attachments") {
+        allow(request, "PUT");
+        if (!isKindToken(parts[3])) refuse(reason::ATTACHMENT_KIND, 400, "malformed attachment kind");
+        if (!attachmentTypeAcceptable(request.header("Content-Type"))) {
+            refuse(UNSUPPORTED_MEDIA_TYPE, 415, "attachments are sent as the file's own bytes");
+        }
+        if (request.body.size() > options_.attachmentMaxBytes) {
+            refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
+                   {{"limit", options_.attachmentMaxBytes}});
+        }
+        const auto* data = reinterpret_cast<const std::uint8_t*>(request.body.data());
+        const AttachmentInfo info =
+            service_.putAttachment(id, std::string(parts[3]), ByteView(data, request.body.size()));
+        return jsonResponse(200, attachmentJson(info));
+    }
+    if (parts.size() != 3) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (action == "code") {
+        allow(request, "POST");
+        readJson(request, options_, true);
+        const CodeSent sent = service_.sendCode(id, request.clientAddress);
+        return jsonResponse(200, {{"maskedPhone", sent.maskedPhone},
+                                  {"expiresAt", isoTime(sent.expiresAt)},
+                                  {"resendAfterSeconds", sent.resendAfterSeconds}});
+    }
+    if (action == "verify") {
+        allow(request, "POST");
+        nlohmann::json body = readJson(request, options_, false);
+        std::string codeText = stringField(body, "code", "code");
+        const Secret code(codeText);
+        wipe(codeText);
+        wipe(body["code"].get_ref<std::string&>());
+        return jsonResponse(200, statusJson(service_.verifyCode(id, code)));
+    }
+    if (action == "submit") {
+        allow(request, "POST");
+        readJson(request, options_, true);
+        return jsonResponse(200, statusJson(service_.submit(id)));
+    }
+    if (action == "application-form") {
+        allow(request, "GET");
+        return jsonResponse(200, formJson(service_.applicationForm(id)));
+    }
+    if (action == "credential") {
+        allow(request, "POST");
+        readJson(request, options_, true);
+        const Credential credential = service_.credential(id);
+        nlohmann::json out = {{"currentPuk", std::string(credential.currentPuk.view())},
+                              {"nextPuk", std::string(credential.nextPuk.view())},
+                              {"epoch", credential.epoch},
+                              {"nextEpoch", credential.nextEpoch},
+                              {"pendingRotation", credential.pendingRotation}};
+        HttpResponse response = jsonResponse(200, out);
+        wipe(out["currentPuk"].get_ref<std::string&>());
+        wipe(out["nextPuk"].get_ref<std::string&>());
+        return response;
+    }
+    if (action == "complete") {
+        allow(request, "POST");
+        readJson(request, options_, true);
+        return jsonResponse(200, statusJson(service_.complete(id)));
+    }
+    refuse(NOT_FOUND, 404, "no such endpoint");
+}
+
+HttpResponse apiErrorResponse(std::exception_ptr error) noexcept {
+    try {
+        try {
+            std::rethrow_exception(error);
+        } catch (const AuthorityError& e) {
+            nlohmann::json body = e.extra();
+            body["reason"] = e.reason();
+            body["message"] = e.what();
+            HttpResponse response = jsonResponse(static_cast<unsigned>(e.httpStatus()), {{"error", body}});
+            if (e.httpStatus() == 405 && e.extra().contains("allow")) {
+                response.set("Allow", e.extra()["allow"].get<std::string>());
+            }
+            if (e.extra().contains("retryAfter") && e.extra()["retryAfter"].is_number_integer()) {
+                response.set("Retry-After", std::to_string(e.extra()["retryAfter"].get<long long>()));
+            }
+            spdlog::info("api: {} {}: {}", e.httpStatus(), e.reason(), e.what());
+            return response;
+        } catch (const RetryableError& e) {
+            spdlog::warn("api: unavailable: {}", e.what());
+            return jsonResponse(503,
+                                {{"error", {{"reason", "UNAVAILABLE"}, {"message", "try again later"}}}});
+        } catch (const std::exception& e) {
+            spdlog::error("api: internal error: {}", e.what());
+        } catch (...) {
+            spdlog::error("api: internal error (not an exception)");
+        }
+        return jsonResponse(500, {{"error", {{"reason", INTERNAL}, {"message", "internal error"}}}});
+    } catch (...) {
+        HttpResponse bare;
+        bare.status = 500;
+        bare.set("Content-Type", "application/json");
+        bare.body = R"({"error":{"reason":"INTERNAL","message":"internal error"}})";
+        return bare;
+    }
+}
+
+HttpResponse jsonResponse(unsigned status, const nlohmann::json& body) {
+    HttpResponse response;
+    response.status = status;
+    response.set("Content-Type", "application/json; charset=utf-8");
+    response.set("Cache-Control", "no-store");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return response;
+}
+
+bool isRequestId(std::string_view text) noexcept {
+    if (text.size() != 32) return false;
+    for (char c : text) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+bool isKindToken(std::string_view text) noexcept {
+    if (text.empty() || text.size() > 32) return false;
+    for (char c : text) {
+        if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
+    }
+    return true;
+}
+
+std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDepth, std::string& problem) {
+    bool tooDeep = false;
+    nlohmann::json::parser_callback_t limit = [&tooDeep, maxDepth](int depth, nlohmann::json::parse_event_t,
+                                                                   nlohmann::json&) {
+        if (depth > maxDepth) tooDeep = true;
+        return !tooDeep;
+    };
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(text.begin(), text.end(), limit, true, false);
+    } catch (const nlohmann::json::exception& e) {
+        problem = std::string("malformed JSON: ") + e.what();
+        return std::nullopt;
+    }
+    if (tooDeep) {
+        problem = "JSON nested too deeply";
+        return std::nullopt;
+    }
+    if (!json.is_object()) {
+        problem = "JSON body must be an object";
+        return std::nullopt;
+    }
+    return json;
+}
+
+std::optional<Bytes> decodeBase64(std::string_view text) {
+    static constexpr std::string_view ALPHABET =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (text.size() % 4 != 0) return std::nullopt;
+    Bytes out;
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        std::uint32_t chunk = 0;
+        int pad = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            const char c = text[i + k];
+            std::uint32_t value = 0;
+            if (c == '=') {
+                // Padding only at the very end, at most two, and nothing after it.
+                if (i + 4 != text.size() || k < 2) return std::nullopt;
+                ++pad;
+            } else {
+                if (pad > 0) return std::nullopt;
+                const auto at = ALPHABET.find(c);
+                if (at == std::string_view::npos) return std::nullopt;
+                value = static_cast<std::uint32_t>(at);
+            }
+            chunk = (chunk << 6) | value;
+        }
+        out.push_back(static_cast<std::uint8_t>(chunk >> 16));
+        if (pad < 2) out.push_back(static_cast<std::uint8_t>((chunk >> 8) & 0xFF));
+        if (pad < 1) out.push_back(static_cast<std::uint8_t>(chunk & 0xFF));
+    }
+    return out;
+}
+
+std::string isoTime(Seconds time) {
+    const auto days = std::chrono::floor<std::chrono::days>(time);
+    const std::chrono::year_month_day date{days};
+    const std::chrono::hh_mm_ss clock{time - days};
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()));
+    return buffer;
+}
+
+}  // namespace cardbridge::authority::http

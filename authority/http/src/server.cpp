@@ -1,0 +1,299 @@
+// Listener and one session per connection (the Beast server-flex shape): TLS handshake, header read with
+// a deadline, the body limit decided from the header (413 before the body is read), then the pure handler
+// on a worker pool and the response written back on the connection's strand. Errors are error_codes.
+#include "cardbridge/authority/http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "beast_common.hpp"
+#include "cardbridge/net/tls_server.hpp"
+
+namespace cardbridge::authority::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using error_code = beast::error_code;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using Response = bhttp::response<bhttp::string_body>;
+
+constexpr std::chrono::seconds SHUTDOWN_TIMEOUT{2};
+
+struct State {
+    State(HttpsServerOptions opts, const RequestHandler& h)
+        : options(std::move(opts)), handler(h), workers(std::max(1U, options.workers)) {}
+    HttpsServerOptions options;
+    const RequestHandler& handler;
+    ssl::context tls{ssl::context::tls_server};
+    asio::thread_pool workers;
+    std::atomic<bool> stopping{false};
+    asio::io_context ioc;
+};
+
+Response toBeast(const HttpResponse& reply, unsigned version, bool keepAlive, bool head) {
+    Response response{static_cast<bhttp::status>(reply.status), version};
+    response.set(bhttp::field::server, "cardbridge-authority");
+    for (const auto& [name, value] : reply.headers) response.insert(name, value);
+    response.body() = head ? std::string() : reply.body;
+    response.content_length(reply.body.size());
+    response.keep_alive(keepAlive);
+    return response;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+  public:
+    Session(State& state, tcp::socket socket) : state_(state), stream_(std::move(socket), state.tls) {
+        error_code ec;
+        auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+        if (!ec) peer_ = remote.address().to_string();
+    }
+
+    void run() {
+        asio::dispatch(stream_.get_executor(),
+                       beast::bind_front_handler(&Session::onRun, shared_from_this()));
+    }
+
+  private:
+    void onRun() {
+        beast::get_lowest_layer(stream_).expires_after(state_.options.handshakeTimeout);
+        stream_.async_handshake(ssl::stream_base::server,
+                                beast::bind_front_handler(&Session::onHandshake, shared_from_this()));
+    }
+
+    void onHandshake(error_code ec) {
+        if (ec) {
+            spdlog::info("authority: TLS handshake from {} failed: {}", peer_, ec.message());
+            return;
+        }
+        readHeader(state_.options.handshakeTimeout);
+    }
+
+    void readHeader(std::chrono::seconds timeout) {
+        parser_.emplace();
+        parser_->header_limit(state_.options.maxHeaderBytes);
+        beast::get_lowest_layer(stream_).expires_after(timeout);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 beast::bind_front_handler(&Session::onHeader, shared_from_this()));
+    }
+
+    void onHeader(error_code ec, std::size_t) {
+        if (ec == bhttp::error::end_of_stream) return shutdown();
+        if (ec) {
+            spdlog::debug("authority: header read from {} ended: {}", peer_, ec.message());
+            return;
+        }
+        const auto& head = parser_->get();
+        method_ = std::string(head.method_string());
+        target_ = std::string(head.target());
+        const std::size_t limit = state_.handler.bodyLimit(method_, target_);
+        const auto length = parser_->content_length();
+        if (length && *length > limit) return tooLarge();  // refused before a byte of the body is read
+        parser_->body_limit(limit);
+        if (equalsIgnoreCase(head[bhttp::field::expect], "100-continue")) {
+            // "Expect: 100-continue": the client waits for our go before sending the body.
+            auto proceed = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                                head.version());
+            bhttp::async_write(stream_, *proceed,
+                               [self = shared_from_this(), proceed](error_code writeError, std::size_t) {
+                                   if (!writeError) self->readBody();
+                               });
+            return;
+        }
+        readBody();
+    }
+
+    void readBody() {
+        beast::get_lowest_layer(stream_).expires_after(state_.options.bodyTimeout);
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::onBody, shared_from_this()));
+    }
+
+    void onBody(error_code ec, std::size_t) {
+        if (ec == bhttp::error::body_limit) return tooLarge();
+        if (ec) {
+            spdlog::debug("authority: body read from {} ended: {}", peer_, ec.message());
+            return;
+        }
+        auto message = parser_->release();
+        auto request = std::make_shared<HttpRequest>();
+        request->method = method_;
+        request->target = target_;
+        for (const auto& field : message) {
+            request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
+        request->body = std::move(message.body());
+        request->clientAddress = peer_;
+        const unsigned version = message.version();
+        const bool keepAlive = message.keep_alive();
+        const bool head = message.method() == bhttp::verb::head;
+        // Storage, scrypt and SMS calls block: run them off the network threads, answer on the strand.
+        asio::post(state_.workers, [self = shared_from_this(), request, version, keepAlive, head] {
+            HttpResponse reply = self->state_.handler.handle(*request);
+            asio::post(self->stream_.get_executor(),
+                       [self, reply = std::move(reply), version, keepAlive, head] {
+                           self->write(toBeast(reply, version, keepAlive, head));
+                       });
+        });
+    }
+
+    void tooLarge() {
+        const HttpResponse reply = state_.handler.bodyTooLarge(method_, target_);
+        spdlog::info("authority: {} {} from {}: body over the limit", method_.substr(0, 8),
+                     target_.substr(0, 100), peer_);
+        write(toBeast(reply, 11, false, false));
+    }
+
+    void write(Response response) {
+        response_ = std::make_shared<Response>(std::move(response));
+        beast::get_lowest_layer(stream_).expires_after(state_.options.bodyTimeout);
+        bhttp::async_write(stream_, *response_,
+                           beast::bind_front_handler(&Session::onWrite, shared_from_this()));
+    }
+
+    void onWrite(error_code ec, std::size_t) {
+        if (ec) {
+            spdlog::debug("authority: write to {} failed: {}", peer_, ec.message());
+            return;
+        }
+        const bool keepAlive = response_->keep_alive();
+        response_.reset();
+        if (!keepAlive || state_.stopping) return shutdown();
+        readHeader(state_.options.idleTimeout);
+    }
+
+    void shutdown() {
+        beast::get_lowest_layer(stream_).expires_after(SHUTDOWN_TIMEOUT);
+        stream_.async_shutdown([self = shared_from_this()](error_code) {});
+    }
+
+    State& state_;
+    TlsStream stream_;
+    std::string peer_ = "?";
+    std::string method_;
+    std::string target_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::shared_ptr<Response> response_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+  public:
+    Listener(State& state, tcp::acceptor acceptor)
+        : state_(state), acceptor_(std::move(acceptor)), retry_(state.ioc) {}
+    void start() { accept(); }
+    void stop() {
+        error_code ec;
+        acceptor_.close(ec);
+        retry_.cancel();
+    }
+
+  private:
+    void accept() {
+        acceptor_.async_accept(asio::make_strand(state_.ioc),
+                               beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
+    }
+    void onAccept(error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        if (ec) {
+            spdlog::warn("authority: accept failed: {}", ec.message());
+            retry_.expires_after(std::chrono::milliseconds(200));
+            retry_.async_wait([self = shared_from_this()](error_code waitError) {
+                if (!waitError) self->accept();
+            });
+            return;
+        }
+        std::make_shared<Session>(state_, std::move(socket))->run();
+        accept();
+    }
+    State& state_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer retry_;
+};
+
+}  // namespace
+
+struct HttpsServer::Impl {
+    Impl(HttpsServerOptions options, const RequestHandler& handler)
+        : state(std::make_unique<State>(std::move(options), handler)) {}
+    std::unique_ptr<State> state;
+    std::shared_ptr<Listener> listener;
+    std::uint16_t port = 0;
+};
+
+HttpsServer::HttpsServer(HttpsServerOptions options, const RequestHandler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {
+    const HttpsServerOptions& loaded = impl_->state->options;
+    configureServerTls(impl_->state->tls.native_handle(), loaded.certChainPem, loaded.keyPem);
+}
+
+HttpsServer::~HttpsServer() {
+    stop();
+    impl_->state->workers.join();
+    impl_->listener.reset();
+    impl_->state.reset();
+}
+
+std::uint16_t HttpsServer::start() {
+    State& state = *impl_->state;
+    error_code ec;
+    const auto address = asio::ip::make_address(state.options.address, ec);
+    if (ec) throw std::runtime_error("bad listen address '" + state.options.address + "': " + ec.message());
+    const tcp::endpoint endpoint(address, state.options.port);
+    tcp::acceptor acceptor(state.ioc);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        throw std::runtime_error("cannot listen on " + state.options.address + ":" +
+                                 std::to_string(state.options.port) + ": " + ec.message());
+    }
+    impl_->port = acceptor.local_endpoint().port();
+    impl_->listener = std::make_shared<Listener>(state, std::move(acceptor));
+    impl_->listener->start();
+    return impl_->port;
+}
+
+void HttpsServer::run(unsigned threads) {
+    auto& ioc = impl_->state->ioc;
+    auto serve = [&ioc] {
+        for (;;) {
+            try {
+                ioc.run();
+                return;
+            } catch (const std::exception& e) {
+                spdlog::error("authority: network thread: {}", e.what());
+            }
+        }
+    };
+    std::vector<std::thread> extra;
+    for (unsigned i = 1; i < threads; ++i) extra.emplace_back(serve);
+    serve();
+    for (auto& thread : extra) thread.join();
+}
+
+void HttpsServer::stop() {
+    State& state = *impl_->state;
+    if (state.stopping.exchange(true)) return;
+    asio::post(state.ioc, [this, &state] {
+        if (impl_->listener) impl_->listener->stop();
+        auto timer = std::make_shared<asio::steady_timer>(state.ioc, std::chrono::milliseconds(300));
+        timer->async_wait([timer, &state](error_code) { state.ioc.stop(); });
+    });
+}
+
+std::uint16_t HttpsServer::port() const noexcept {
+    return impl_->port;
+}
+
+}  // namespace cardbridge::authority::http
