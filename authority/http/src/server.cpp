@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -81,6 +82,8 @@ class Session : public std::enable_shared_from_this<Session> {
     void readHeader(std::chrono::seconds timeout) {
         parser_.emplace();
         parser_->header_limit(state_.options.maxHeaderBytes);
+        // Beast's default (1 MB) would fail the header read itself; the real limit is set in onHeader.
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         beast::get_lowest_layer(stream_).expires_after(timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  beast::bind_front_handler(&Session::onHeader, shared_from_this()));

@@ -1,0 +1,409 @@
+// Black box: the real cardbridge-authority binary, its CLI, real HTTPS, a temp SQLite. Both routes, the
+// reviewers' pages, hostile input, a restart mid-flow, and no secret in the database, logs or audit.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "https_client.hpp"
+#include "test_certs.hpp"
+
+namespace cardbridge::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* APPLICANT_ID = "440304199001011233";  // GB 11643 check character 3
+constexpr const char* OTHER_ID = "11010519491231002X";
+constexpr const char* APPLICANT_PHONE = "13812345678";
+constexpr const char* ORGANIZATION = "深圳市测试医疗器械有限公司";
+constexpr const char* CARD = "CARD-E2E-1";
+constexpr const char* TOKEN = "e2e-install-token-0123456789";
+
+std::string readAll(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::string base64(const Bytes& bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                  static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::string sha256(const std::string& data) {
+    unsigned char digest[32];
+    unsigned int length = 0;
+    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+    return toHex(ByteView(digest, length));
+}
+
+class AuthorityE2e : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/cardbridge-authority-e2e-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        CertSpec caSpec;
+        caSpec.commonName = "E2E Issuing CA";
+        caSpec.isCa = true;
+        ca_ = makeCertificate(caSpec);
+        leaf_ = makeLeaf(&ca_, std::chrono::system_clock::now() + std::chrono::days(300));
+        writeFile(dir_ / "ca.pem", ca_.certPem);
+        writeFile(dir_ / "leaf.pem", leaf_.certPem);
+
+        CertSpec tlsCaSpec;
+        tlsCaSpec.commonName = "E2E TLS root";
+        tlsCaSpec.isCa = true;
+        tlsRoot_ = makeCertificate(tlsCaSpec);
+        CertSpec tlsLeafSpec;
+        tlsLeafSpec.commonName = "127.0.0.1";
+        tlsLeafSpec.issuer = &tlsRoot_;
+        tlsLeafSpec.subjectAltName = "IP:127.0.0.1";
+        tlsLeafSpec.keyUsage = std::vector<std::string>{"digitalSignature"};
+        tlsLeafSpec.extendedKeyUsage = {"serverAuth"};
+        const TestCert tlsLeaf = makeCertificate(tlsLeafSpec);
+        writeFile(dir_ / "tls.pem", tlsLeaf.certPem);
+        writeFile(dir_ / "tls.key", tlsLeaf.keyPem);
+        for (const char* key : {"master.key", "id.key", "attachment.key"}) {
+            Bytes random(32);
+            for (std::size_t i = 0; i < random.size(); ++i)
+                random[i] = static_cast<std::uint8_t>(std::rand());
+            writeFile(dir_ / key, toHex(random));
+        }
+        writeFile(dir_ / "tokens", std::string(TOKEN) + "\n");
+        const json config = {{"dataDir", (dir_ / "data").string()},
+                             {"issuingCaFiles", {(dir_ / "ca.pem").string()}},
+                             {"masterKeyFile", (dir_ / "master.key").string()},
+                             {"idKeyFile", (dir_ / "id.key").string()},
+                             {"attachmentKeyFile", (dir_ / "attachment.key").string()},
+                             {"uniformTimingMillis", 0},
+                             {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                             {"tls", {{"certificateChain", "tls.pem"}, {"privateKey", "tls.key"}}},
+                             {"api", {{"tokenFile", "tokens"}}},
+                             {"log", {{"level", "debug"}, {"console", false}}}};
+        writeFile(dir_ / "authority.json", config.dump(2));
+        ASSERT_EQ(cli("enroll --cert " + (dir_ / "leaf.pem").string() + " --card " + CARD + " --org " +
+                      ORGANIZATION + " --name 张三 --id-type 居民身份证 --id-number " + APPLICANT_ID +
+                      " --phone " + APPLICANT_PHONE),
+                  0);
+        ASSERT_EQ(cli("reviewer add wang", "reviewer-password-1\n"), 0);
+        start();
+    }
+
+    void TearDown() override {
+        stop();
+        if (!HasFailure()) {
+            // Privacy: nothing the tests typed or received in clear sits in the database, WAL, logs or audit.
+            std::vector<std::string> secrets = {APPLICANT_ID, OTHER_ID};
+            secrets.insert(secrets.end(), seen_.begin(), seen_.end());
+            for (const auto& entry : fs::recursive_directory_iterator(dir_ / "data")) {
+                if (!entry.is_regular_file() || entry.path().filename() == "sms-outbox.jsonl") continue;
+                const std::string bytes = readAll(entry.path());
+                for (const auto& secret : secrets) {
+                    EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in " << entry.path();
+                }
+            }
+        }
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    TestCert makeLeaf(const TestCert* issuer, std::chrono::system_clock::time_point notAfter) {
+        CertSpec spec;
+        spec.commonName = "张三";
+        spec.issuer = issuer;
+        spec.notBefore = std::chrono::system_clock::now() - std::chrono::days(400);
+        spec.notAfter = notAfter;
+        return makeCertificate(spec);
+    }
+
+    int cli(const std::string& args, const std::string& stdinText = {}) const {
+        const std::string command = "printf '%s' '" + stdinText + "' | " + CARDBRIDGE_AUTHORITY_EXE +
+                                    " --config " + (dir_ / "authority.json").string() + " " + args + " > " +
+                                    (dir_ / "cli.out").string() + " 2>&1";
+        const int status = std::system(command.c_str());
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+
+    void start() {
+        const fs::path out = dir_ / "serve.out";
+        fs::remove(out);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const std::string config = (dir_ / "authority.json").string();
+            std::freopen(out.c_str(), "w", stdout);
+            std::freopen((dir_ / "serve.err").c_str(), "w", stderr);
+            ::execl(CARDBRIDGE_AUTHORITY_EXE, CARDBRIDGE_AUTHORITY_EXE, "serve", "--config", config.c_str(),
+                    static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        const std::regex listening(R"(listening on https://127\.0\.0\.1:(\d+)/)");
+        for (int i = 0; i < 100 && port_ == 0; ++i) {
+            std::smatch match;
+            const std::string text = readAll(out);
+            if (std::regex_search(text, match, listening))
+                port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+            if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ASSERT_NE(port_, 0) << readAll(dir_ / "serve.err");
+    }
+
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << readAll(dir_ / "serve.err");
+        pid_ = -1;
+        port_ = 0;
+    }
+
+    AuthorityResponse api(const std::string& method, const std::string& target, const std::string& body = {},
+                          const std::string& contentType = "application/json") {
+        std::vector<std::pair<std::string, std::string>> headers = {
+            {"Authorization", std::string("Bearer ") + TOKEN}};
+        if (!contentType.empty()) headers.emplace_back("Content-Type", contentType);
+        return authorityRequest(port_, tlsRoot_.certPem, method, target, body, headers);
+    }
+
+    json createBody(const Bytes& der, const std::string& name, const std::string& id,
+                    const std::string& phone) {
+        return {{"certificate", base64(der)},
+                {"cardSerial", CARD},
+                {"handler",
+                 {{"organization", ORGANIZATION},
+                  {"name", name},
+                  {"idType", "居民身份证"},
+                  {"idNumber", id},
+                  {"phone", phone}}}};
+    }
+
+    std::string create(const std::string& name, const std::string& id, const std::string& phone,
+                       std::string route) {
+        const auto r = api("POST", "/v1/unlock-requests", createBody(leaf_.der, name, id, phone).dump());
+        EXPECT_EQ(r.status, 201u) << r.body;
+        const json body = json::parse(r.body);
+        EXPECT_EQ(body["route"], route);
+        return body["requestId"];
+    }
+
+    std::string lastCode() {
+        const std::string outbox = readAll(dir_ / "data" / "sms-outbox.jsonl");
+        const std::regex code(R"((\d{6}))");
+        std::string last;
+        std::istringstream lines(outbox);
+        for (std::string line; std::getline(lines, line);) {
+            std::smatch match;
+            const std::string text = json::parse(line)["text"];
+            if (std::regex_search(text, match, code)) last = match[1];
+        }
+        seen_.push_back(last);
+        return last;
+    }
+
+    static std::string reason(const AuthorityResponse& r) {
+        return json::parse(r.body)["error"]["reason"].get<std::string>();
+    }
+
+    fs::path dir_;
+    TestCert ca_, leaf_, tlsRoot_;
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+    std::vector<std::string> seen_;  // codes and PUKs that must not be stored
+};
+
+TEST_F(AuthorityE2e, SmsRouteEndToEndWithTheCodeFromTheOutbox) {
+    const std::string id = create("张三", APPLICANT_ID, APPLICANT_PHONE, "sms");
+    const std::string base = "/v1/unlock-requests/" + id;
+    const auto sent = api("POST", base + "/code", "", "");
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto verified = api("POST", base + "/verify", json{{"code", lastCode()}}.dump());
+    ASSERT_EQ(verified.status, 200u) << verified.body;
+    const auto credential = api("POST", base + "/credential", "", "");
+    ASSERT_EQ(credential.status, 200u) << credential.body;
+    const json puks = json::parse(credential.body);
+    seen_.push_back(puks["currentPuk"]);
+    seen_.push_back(puks["nextPuk"]);
+    EXPECT_EQ(credential.header("Cache-Control"), "no-store");
+    EXPECT_EQ(json::parse(api("POST", base + "/complete", "", "").body)["state"], "completed");
+    // The issuance station's PUK is now the next one.
+    ASSERT_EQ(cli(std::string("puk --card ") + CARD), 0);
+    EXPECT_EQ(readAll(dir_ / "cli.out").substr(0, 8), puks["nextPuk"].get<std::string>());
+}
+
+TEST_F(AuthorityE2e, ApiNeedsTheInstallationToken) {
+    const auto r = authorityRequest(port_, tlsRoot_.certPem, "GET",
+                                    "/v1/unlock-requests/0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_EQ(reason(r), "UNAUTHENTICATED");
+}
+
+TEST_F(AuthorityE2e, BruteForceOfCodesHitsTheLimit) {
+    const std::string id = create("张三", APPLICANT_ID, APPLICANT_PHONE, "sms");
+    ASSERT_EQ(api("POST", "/v1/unlock-requests/" + id + "/code", "", "").status, 200u);
+    const std::string real = lastCode();
+    std::string last;
+    for (int i = 0; i < 6; ++i) {
+        const std::string guess = std::to_string(100000 + i) == real ? "999999" : std::to_string(100000 + i);
+        last = reason(api("POST", "/v1/unlock-requests/" + id + "/verify", json{{"code", guess}}.dump()));
+    }
+    EXPECT_EQ(last, "CODE_LOCKED");
+    const auto r = api("POST", "/v1/unlock-requests/" + id + "/verify", json{{"code", real}}.dump());
+    EXPECT_NE(r.status, 200u);
+}
+
+TEST_F(AuthorityE2e, ReviewRouteWithReviewersPagesAndRestartMidFlow) {
+    const std::string id = create("李四", OTHER_ID, "13987654321", "review");
+    const std::string base = "/v1/unlock-requests/" + id;
+    std::string pdf = "%PDF-1.7\n";
+    for (int i = 0; i < 5000; ++i) pdf.push_back(static_cast<char>('A' + i % 26));
+    std::string png = "\x89PNG\r\n\x1a\n";
+    for (int i = 0; i < 3000; ++i) png.push_back(static_cast<char>(i % 251));
+    std::string jpeg = "\xFF\xD8\xFF\xE0";
+    for (int i = 0; i < 3000; ++i) jpeg.push_back(static_cast<char>(i % 241));
+    const std::string elf = std::string(
+                                "\x7f"
+                                "ELF\x02\x01\x01\x00",
+                                8) +
+                            std::string(500, '\x90');
+    EXPECT_EQ(reason(api("PUT", base + "/attachments/application_form", elf, "application/pdf")),
+              "ATTACHMENT_TYPE");
+    ASSERT_EQ(api("PUT", base + "/attachments/application_form", pdf, "application/pdf").status, 200u);
+    ASSERT_EQ(api("PUT", base + "/attachments/business_license", jpeg, "image/jpeg").status, 200u);
+
+    // Restart mid-flow: the request and its attachments survive byte for byte.
+    stop();
+    start();
+    ASSERT_EQ(api("PUT", base + "/attachments/handler_id", png, "image/png").status, 200u);
+    const auto submitted = api("POST", base + "/submit", "", "");
+    ASSERT_EQ(submitted.status, 200u) << submitted.body;
+    const json status = json::parse(submitted.body);
+    EXPECT_EQ(status["state"], "in_review");
+    for (const auto& a : status["attachments"]) {
+        if (a["kind"] == "application_form") {
+            EXPECT_EQ(a["sha256"], sha256(pdf));
+        }
+        if (a["kind"] == "business_license") {
+            EXPECT_EQ(a["sha256"], sha256(jpeg));
+        }
+    }
+
+    // Reviewer: anonymous attachment access is refused; login with the form's CSRF; view; approve.
+    EXPECT_EQ(authorityRequest(port_, tlsRoot_.certPem, "GET",
+                               "/review/requests/" + id + "/attachments/application_form")
+                  .status,
+              401u);
+    const auto loginPage = authorityRequest(port_, tlsRoot_.certPem, "GET", "/review/login");
+    ASSERT_EQ(loginPage.status, 200u);
+    const std::string setCookie = loginPage.header("Set-Cookie");
+    const std::string loginCsrf = setCookie.substr(setCookie.find('=') + 1, 64);
+    const auto login = authorityRequest(
+        port_, tlsRoot_.certPem, "POST", "/review/login",
+        "username=wang&password=reviewer-password-1&csrf=" + loginCsrf,
+        {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "cb_login_csrf=" + loginCsrf}});
+    ASSERT_EQ(login.status, 303u) << login.body;
+    const std::string session = login.header("Set-Cookie");
+    ASSERT_NE(session.find("cb_review="), std::string::npos);
+    EXPECT_NE(session.find("Secure; HttpOnly; SameSite=Strict"), std::string::npos);
+    const std::string cookie = session.substr(0, session.find(';'));
+    const auto queue = authorityRequest(port_, tlsRoot_.certPem, "GET", "/review/", {}, {{"Cookie", cookie}});
+    ASSERT_EQ(queue.status, 200u);
+    EXPECT_NE(queue.body.find(id), std::string::npos);
+    const auto page =
+        authorityRequest(port_, tlsRoot_.certPem, "GET", "/review/requests/" + id, {}, {{"Cookie", cookie}});
+    ASSERT_EQ(page.status, 200u);
+    const auto viewed = authorityRequest(port_, tlsRoot_.certPem, "GET",
+                                         "/review/requests/" + id + "/attachments/application_form", {},
+                                         {{"Cookie", cookie}});
+    EXPECT_EQ(sha256(viewed.body), sha256(pdf));
+    EXPECT_EQ(viewed.header("Content-Type"), "application/pdf");
+    const std::size_t at = page.body.find("name=\"csrf\" value=\"");
+    ASSERT_NE(at, std::string::npos);
+    const std::string csrf = page.body.substr(at + 19, 64);
+    const auto noCsrf =
+        authorityRequest(port_, tlsRoot_.certPem, "POST", "/review/requests/" + id + "/reject", "reason=x",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", cookie}});
+    EXPECT_EQ(noCsrf.status, 403u);
+    const auto rejected =
+        authorityRequest(port_, tlsRoot_.certPem, "POST", "/review/requests/" + id + "/reject",
+                         "csrf=" + csrf + "&reason=%E6%9D%90%E6%96%99%E4%B8%8D%E6%B8%85",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", cookie}});
+    EXPECT_EQ(rejected.status, 303u);
+    const json final = json::parse(api("GET", base, "", "").body);
+    EXPECT_EQ(final["state"], "rejected");
+    EXPECT_EQ(final["rejectReason"], "材料不清");
+}
+
+TEST_F(AuthorityE2e, WithdrawOpenRequest) {
+    const std::string id = create("李四", OTHER_ID, "13987654321", "review");
+    const auto r = api("DELETE", "/v1/unlock-requests/" + id, "", "");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_EQ(json::parse(r.body)["state"], "withdrawn");
+}
+
+TEST_F(AuthorityE2e, CertificatesExpiredUnknownOrFromAnotherChain) {
+    CertSpec otherCaSpec;
+    otherCaSpec.commonName = "Other CA";
+    otherCaSpec.isCa = true;
+    const TestCert otherCa = makeCertificate(otherCaSpec);
+    const TestCert foreign = makeLeaf(&otherCa, std::chrono::system_clock::now() + std::chrono::days(30));
+    const TestCert unknown = makeLeaf(&ca_, std::chrono::system_clock::now() + std::chrono::days(30));
+    const TestCert expired = makeLeaf(&ca_, std::chrono::system_clock::now() - std::chrono::days(2));
+    writeFile(dir_ / "expired.pem", expired.certPem);
+    ASSERT_EQ(
+        cli("enroll --cert " + (dir_ / "expired.pem").string() + " --card CARD-OLD --org " + ORGANIZATION +
+            " --name 张三 --id-type 居民身份证 --id-number " + APPLICANT_ID + " --phone " + APPLICANT_PHONE),
+        0)
+        << readAll(dir_ / "cli.out");
+    auto body = createBody(foreign.der, "张三", APPLICANT_ID, APPLICANT_PHONE);
+    EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", body.dump())), "CERT_UNTRUSTED");
+    body = createBody(unknown.der, "张三", APPLICANT_ID, APPLICANT_PHONE);
+    EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", body.dump())), "CERT_UNKNOWN");
+    body = createBody(expired.der, "张三", APPLICANT_ID, APPLICANT_PHONE);
+    body["cardSerial"] = "CARD-OLD";
+    EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", body.dump())), "CERT_EXPIRED");
+}
+
+TEST_F(AuthorityE2e, HostileInput) {
+    const std::string id = create("李四", OTHER_ID, "13987654321", "review");
+    const std::string base = "/v1/unlock-requests/" + id;
+    // 2 MiB declared: refused with 413 before the body is read.
+    const auto big = api("PUT", base + "/attachments/application_form",
+                         "%PDF-" + std::string(2 * 1024 * 1024, 'A'), "application/pdf");
+    EXPECT_EQ(big.status, 413u);
+    EXPECT_EQ(reason(big), "ATTACHMENT_TOO_LARGE");
+    EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", "{\"certificate\":", "application/json")),
+              "MALFORMED_JSON");
+    EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", "{}", "text/plain")), "UNSUPPORTED_MEDIA_TYPE");
+    EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", std::string(100 * 1024, '['))), "BODY_TOO_LARGE");
+    const std::vector<std::string> targets{
+        "/v1/unlock-requests/../../etc/passwd", "/v1/unlock-requests/%2e%2e%2fetc",
+        "/v1/unlock-requests/" + id + "x", "/v1/unlock-requests/" + id + "/attachments/..%2f"};
+    for (const std::string& target : targets) {
+        const auto r = api("GET", target, "", "");
+        EXPECT_TRUE(r.status == 404u || r.status == 405u) << target << " " << r.status;
+    }
+    EXPECT_EQ(api("GET", "/review/../v1/unlock-requests/" + id, "", "").status,
+              303u);  // review site: login first
+    // The server still serves after all of that.
+    EXPECT_EQ(api("GET", base, "", "").status, 200u);
+}
+
+}  // namespace
+}  // namespace cardbridge::test

@@ -1,0 +1,27 @@
+// A synchronous HTTPS client for the authority tests: any method, headers and body; verifies the chain.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cardbridge::test {
+
+/// One HTTPS response.
+struct AuthorityResponse {
+    unsigned status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    /// First header `name` (case-insensitive), "" when absent.
+    [[nodiscard]] std::string header(const std::string& name) const;
+};
+
+/// Sends one request to 127.0.0.1:`port` verifying the server against `rootPem`. Throws std::runtime_error
+/// on connection or TLS failure; a server that closes early gives status 0.
+AuthorityResponse authorityRequest(std::uint16_t port, const std::string& rootPem, const std::string& method,
+                                   const std::string& target, const std::string& body = {},
+                                   std::vector<std::pair<std::string, std::string>> headers = {});
+
+}  // namespace cardbridge::test
