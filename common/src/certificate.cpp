@@ -119,7 +119,14 @@ std::string hexValue(const ASN1_STRING* value) {
     const int len = i2d_ASN1_TYPE(any.get(), &der);
     if (len < 0) throwOpenSsl("i2d_ASN1_TYPE");
     OpenSslMallocPtr<unsigned char> owned(der);
-    return "#" + toHex(ByteView(der, static_cast<std::size_t>(len)));
+    // Built by append rather than `"#" + toHex(...)`: GCC 12 at -O3 reports a false -Wrestrict on the
+    // inlined operator+(const char*, std::string&&).
+    const std::string hex = toHex(ByteView(der, static_cast<std::size_t>(len)));
+    std::string out;
+    out.reserve(hex.size() + 1);
+    out.push_back('#');
+    out.append(hex);
+    return out;
 }
 
 // Any directory string to UTF-8. One-byte types (T61, Printable, IA5…) are read as UTF-8 when they hold
