@@ -615,12 +615,13 @@ int main(int argc, char** argv) {
 
         std::printf("setup: %u certificates enrolled with import-csv in %.2f s; status reply %zu bytes\n\n",
                     cards, enrolSeconds, statusBody.size());
-        std::printf("### GET /v1/unlock-requests/{id} (closed loop, %.0f s warm-up, %.0f s measured)\n\n",
+        std::printf("### GET /v1/unlock-requests/{id} (closed loop, %.1f s warm-up, %.1f s measured)\n\n",
                     std::chrono::duration<double>(o.warmup).count(),
                     std::chrono::duration<double>(o.measure).count());
         std::printf(
             "| clients | server | req/s | p50 ms | p99 ms | mean ms | errors | server CPU s/1000 req | req/s "
             "vs bare | p99 vs bare |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        std::string raw;
         for (const unsigned load : o.loads) {
             const LoadResult a =
                 statusLoad(tls, authorityPort, statusTarget, load, o.warmup, o.measure, authority.pid());
@@ -639,9 +640,13 @@ int main(int argc, char** argv) {
             };
             row("cardbridge-authority", a);
             row("bare_https", b);
+            raw += (raw.empty() ? "" : "; ") + std::to_string(load) + ": " + std::to_string(a.requests) +
+                   " / " + std::to_string(b.requests);
             std::fflush(stdout);
         }
 
+        std::printf("\nRaw replies in the window (clients: authority / bare): %s; every reply %zu bytes\n",
+                    raw.c_str(), statusBody.size());
         std::printf(
             "\n### Full SMS flows (create → code → outbox → verify → credential → complete; own "
             "connection, card and client address per flow; no peer)\n\n");
