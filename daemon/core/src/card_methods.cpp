@@ -114,6 +114,23 @@ void cardsList(CardService& service, const json& params, const std::shared_ptr<R
         throw RpcError(RpcCode::ApplicationError, reason::PCSC_UNAVAILABLE,
                        "the PC/SC service is not running");
     }
+    // Every inserted card read and cached: answered here from the workers' published state, no card work
+    // and no hop to the workers.
+    if (auto cached = service.cachedCards()) {
+        std::size_t size = 2;
+        for (const auto& card : *cached) size += card->json.size() + 1;
+        std::string text;
+        text.reserve(size);
+        text += '[';
+        for (std::size_t i = 0; i < cached->size(); ++i) {
+            if (i != 0) text += ',';
+            text += (*cached)[i]->json;
+        }
+        text += ']';
+        responder->succeedRaw(std::move(text));
+        return;
+    }
+    // An insertion read in progress (or failed): queued behind it on the workers.
     std::vector<std::string> readers;
     for (const auto& r : service.readers()) {
         if (r.cardPresent) readers.push_back(r.name);

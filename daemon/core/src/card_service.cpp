@@ -4,9 +4,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include "cardbridge/card/errors.hpp"
 #include "cardbridge/daemon/reasons.hpp"
@@ -22,6 +25,31 @@ namespace {
 std::string reasonOf(std::exception_ptr error) {
     const json object = toErrorObject(std::move(error));
     return object.at("data").value("reason", std::string(reason::INTERNAL));
+}
+
+/// The interval [from, until) around `now` in which no certificate of the card changes status (the clock
+/// may also step back).
+std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point> statusInterval(
+    const CardSnapshot& card, std::chrono::system_clock::time_point now) {
+    using TimePoint = std::chrono::system_clock::time_point;
+    TimePoint from = TimePoint::min();
+    TimePoint until = TimePoint::max();
+    for (const auto& entry : card.certificates) {
+        if (!entry.certificate) continue;
+        const TimePoint notBefore = entry.certificate->notBefore();
+        const TimePoint notAfter = entry.certificate->notAfter();
+        // Expired once now > notAfter.
+        const TimePoint expiry = notAfter < TimePoint::max() ? notAfter + TimePoint::duration(1) : notAfter;
+        if (now < notBefore) {
+            until = std::min(until, notBefore);
+        } else if (now < expiry) {
+            from = std::max(from, notBefore);
+            until = std::min(until, expiry);
+        } else {
+            from = std::max(from, expiry);
+        }
+    }
+    return {from, until};
 }
 
 [[noreturn]] void throwReason(const char* name, const char* message) {
@@ -100,7 +128,8 @@ struct CardService::Worker final : ReaderSession {
         finished_ = true;
     }
 
-    void onInserted() {
+    void onInserted(std::uint64_t generation) {
+        generation_ = generation;
         present_ = true;
         snapshot_.reset();
         readError_.reset();
@@ -108,7 +137,7 @@ struct CardService::Worker final : ReaderSession {
         json params = {{"reader", reader_}};
         try {
             const CardSnapshot& s = readSnapshot();
-            params["card"] = cardToJson(s, now());
+            params["card"] = publishCard();
             spdlog::info("card inserted in '{}': id {}, {} certificate(s)", reader_, s.cardId,
                          s.certificates.size());
         } catch (...) {
@@ -151,6 +180,22 @@ struct CardService::Worker final : ReaderSession {
         return s;
     }
 
+    /// Builds the card object from snapshot_, publishes it serialised for cards.list (unless the card
+    /// changed since this worker's insertion read) and returns it.
+    json publishCard() {
+        const auto at = now();
+        json card = cardToJson(*snapshot_, at);
+        auto cached = std::make_shared<CachedCard>();
+        cached->json = card.dump(-1, ' ', false, json::error_handler_t::replace);
+        std::tie(cached->validFrom, cached->validUntil) = statusInterval(*snapshot_, at);
+        cacheValidFrom_ = cached->validFrom;
+        cacheValidUntil_ = cached->validUntil;
+        service_.publish(reader_, [&](ReaderState& state) {
+            if (state.generation == generation_ && state.cardPresent) state.cachedCard = std::move(cached);
+        });
+        return card;
+    }
+
     // --- ReaderSession ---
 
     const std::string& reader() const override { return reader_; }
@@ -165,14 +210,24 @@ struct CardService::Worker final : ReaderSession {
 
     const CardSnapshot& snapshot() override {
         card();  // presence checks first
-        if (snapshot_) return *snapshot_;
-        return readSnapshot();  // the insertion read failed (busy card, …): try again on demand
+        if (snapshot_) {
+            const auto at = now();
+            if (at < cacheValidFrom_ || at >= cacheValidUntil_)
+                publishCard();  // a certificate's status changed
+            return *snapshot_;
+        }
+        readSnapshot();  // the insertion read failed (busy card, …): try again on demand
+        publishCard();
+        return *snapshot_;
     }
 
     void updatePin(const card::PinRetries& pin) noexcept override {
         try {
-            if (snapshot_) snapshot_->pin = pin;
             service_.publish(reader_, [&](ReaderState& state) { state.pin = pin; });
+            if (snapshot_) {
+                snapshot_->pin = pin;
+                publishCard();
+            }
         } catch (...) {
             // publish only allocates; losing a cache update is harmless
         }
@@ -209,6 +264,9 @@ struct CardService::Worker final : ReaderSession {
     std::unique_ptr<card::PivCard> card_;
     std::optional<CardSnapshot> snapshot_;
     std::optional<std::string> readError_;
+    std::uint64_t generation_ = 0;                          ///< of the insertion being served
+    std::chrono::system_clock::time_point cacheValidFrom_;  ///< of the last published card
+    std::chrono::system_clock::time_point cacheValidUntil_;
 };
 
 CardService::CardService(Options options) : options_(std::move(options)) {}
@@ -330,8 +388,12 @@ void CardService::handleEvent(const card::ReaderEvent& event) {
         case Kind::CardInserted: {
             auto it = workers_.find(event.reader);
             if (it == workers_.end()) return;
-            states_[event.reader].cardPresent = true;
-            it->second->push([](ReaderSession& s) { static_cast<Worker&>(s).onInserted(); });
+            ReaderState& state = states_[event.reader];
+            state.cardPresent = true;
+            state.cachedCard.reset();
+            const std::uint64_t generation = ++state.generation;
+            it->second->push(
+                [generation](ReaderSession& s) { static_cast<Worker&>(s).onInserted(generation); });
             return;
         }
         case Kind::CardRemoved: {
@@ -339,6 +401,8 @@ void CardService::handleEvent(const card::ReaderEvent& event) {
             if (it == workers_.end()) return;
             ReaderState& state = states_[event.reader];
             state.cardPresent = false;
+            state.cachedCard.reset();
+            ++state.generation;
             it->second->push([](ReaderSession& s) { static_cast<Worker&>(s).onRemoved(); });
             return;
         }
@@ -379,6 +443,19 @@ std::vector<ReaderState> CardService::readers() const {
     std::vector<ReaderState> out;
     out.reserve(states_.size());
     for (const auto& [name, state] : states_) out.push_back(state);
+    return out;
+}
+
+std::optional<std::vector<std::shared_ptr<const CachedCard>>> CardService::cachedCards() const {
+    const auto at = now();
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<const CachedCard>> out;
+    for (const auto& [name, state] : states_) {
+        if (!state.cardPresent) continue;
+        const CachedCard* card = state.cachedCard.get();
+        if (!card || at < card->validFrom || at >= card->validUntil) return std::nullopt;
+        out.push_back(state.cachedCard);
+    }
     return out;
 }
 

@@ -89,6 +89,31 @@ class CallResponder final : public Responder {
         finish("result", [&result] { return std::move(result); });
     }
 
+    void succeedRaw(std::string result) override {
+        if (done_.exchange(true)) {
+            spdlog::warn("method '{}' answered twice; the second answer is dropped", method_);
+            return;
+        }
+        try {
+            if (notification_) {
+                send_(std::string());
+                return;
+            }
+            // The keys in the order serialise() writes them (sorted), so the bytes match succeed()'s.
+            const std::string id = serialise(id_);
+            std::string text;
+            text.reserve(result.size() + id.size() + 32);
+            text += "{\"id\":";
+            text += id;
+            text += ",\"jsonrpc\":\"2.0\",\"result\":";
+            text += result;
+            text += '}';
+            send_(std::move(text));
+        } catch (const std::exception& e) {
+            spdlog::error("could not answer method '{}': {}", method_, e.what());
+        }
+    }
+
     void fail(std::exception_ptr error) override {
         if (done_.exchange(true)) {
             spdlog::warn("method '{}' failed after answering; the failure is dropped", method_);

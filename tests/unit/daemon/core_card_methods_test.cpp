@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -121,6 +122,9 @@ class CardMethods : public ::testing::Test {
         options.connectorFactory = [transport = transport_] {
             return std::make_unique<card::ScriptedConnector>(transport);
         };
+        options.clock = [this] {
+            return std::chrono::system_clock::now() + std::chrono::hours(skewHours_.load());
+        };
         service_ = std::make_unique<CardService>(std::move(options));
         service_->setSink(&sink_);
         service_->start();
@@ -162,6 +166,7 @@ class CardMethods : public ::testing::Test {
         return responder;
     }
 
+    std::atomic<int> skewHours_{0};  ///< added to the service's clock
     cardbridge::test::TestCert cert_;
     std::shared_ptr<card::ScriptedTransport> transport_;
     TestSink sink_;
@@ -194,6 +199,57 @@ TEST_F(CardMethods, InsertionIsReadOnceAndServedFromMemory) {
     EXPECT_TRUE(transport_->finished());
 
     EXPECT_EQ(call("readers.list")->result(), (json::array({{{"name", READER}, {"cardPresent", true}}})));
+}
+
+TEST_F(CardMethods, CachedCardsListIsAnsweredWithoutTheWorker) {
+    json inserted = insertCard();
+    // Hold the reader's worker: a cards.list that needed it could not complete.
+    std::promise<void> release;
+    std::promise<void> holding;
+    service_->post(READER, [&, released = release.get_future().share()](ReaderSession&) {
+        holding.set_value();
+        released.wait();
+    });
+    holding.get_future().wait();
+    auto listed = call("cards.list");
+    EXPECT_EQ(listed->completions(), 1);  // answered on the calling thread, no job queued
+    release.set_value();
+    json cards = listed->result();
+    ASSERT_EQ(cards.size(), 1u);
+    EXPECT_EQ(cards[0], inserted["card"]);
+}
+
+TEST_F(CardMethods, CardsListWaitsBehindAnInsertionRead) {
+    insertCard();
+    service_->handleEvent({ReaderEvent::Kind::CardRemoved, READER, {}});
+    // Held worker, card inserted again: the read is queued, so cards.list must wait for it.
+    std::promise<void> release;
+    std::promise<void> holding;
+    service_->post(READER, [&, released = release.get_future().share()](ReaderSession&) {
+        holding.set_value();
+        released.wait();
+    });
+    holding.get_future().wait();
+    transport_->add(readInfoScript("63C2"));
+    service_->handleEvent({ReaderEvent::Kind::CardInserted, READER, transport_->atr()});
+    auto listed = call("cards.list");
+    EXPECT_EQ(listed->completions(), 0);
+    release.set_value();
+    json cards = listed->result();
+    ASSERT_EQ(cards.size(), 1u);
+    EXPECT_EQ(cards[0]["pin"], (json{{"state", "ok"}, {"retriesLeft", 2}}));
+    EXPECT_EQ(call("cards.list")->result(), cards);  // and cached from then on
+}
+
+TEST_F(CardMethods, CachedCardFollowsCertificateStatus) {
+    insertCard();
+    EXPECT_EQ(call("cards.list")->result()[0]["certificates"][0]["status"], "valid");
+    skewHours_ = 50 * 365 * 24;  // long after notAfter
+    EXPECT_EQ(call("cards.list")->result()[0]["certificates"][0]["status"], "expired");
+    EXPECT_EQ(call("cards.list")->result()[0]["certificates"][0]["status"], "expired");
+    skewHours_ = -50 * 365 * 24;  // long before notBefore
+    json c = call("cards.list")->result()[0]["certificates"][0];
+    EXPECT_EQ(c["status"], "notYetValid") << c["notBefore"] << c["notAfter"];
 }
 
 TEST_F(CardMethods, ExportPemAndDer) {

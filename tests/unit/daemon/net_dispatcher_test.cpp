@@ -240,6 +240,27 @@ TEST_F(DispatcherTest, ResponderCompletesOnceEvenWhenUsedTwiceOrThrownAfter) {
     EXPECT_EQ(response.at("result"), 1);
 }
 
+TEST_F(DispatcherTest, RawResultIsSplicedWithTheSameBytesAsAParsedOne) {
+    const json value = {{"b", {1, 2, "ü\"x"}}, {"a", nullptr}, {"c", json::array()}};
+    dispatcher_.add("raw", Capability::Read,
+                    [&value](const CallContext&, const json&, std::shared_ptr<Responder> r) {
+                        r->succeedRaw(value.dump());
+                        r->succeed(1);  // answered already: dropped
+                    });
+    for (const char* id : {"1", "\"x\"", "null", "-2.5"}) {
+        const std::string call = std::string(R"({"jsonrpc":"2.0","method":")");
+        auto raw = sends(call + R"(raw","id":)" + id + "}", platformCaller());
+        auto parsed =
+            sends(call + R"(test.echo","id":)" + id + ",\"params\":" + value.dump() + "}", platformCaller());
+        ASSERT_EQ(raw.size(), 1U);
+        ASSERT_EQ(parsed.size(), 1U);
+        EXPECT_EQ(raw[0], parsed[0]);
+    }
+    auto notification = sends(R"({"jsonrpc":"2.0","method":"raw"})", platformCaller());
+    ASSERT_EQ(notification.size(), 1U);
+    EXPECT_TRUE(notification[0].empty());
+}
+
 TEST_F(DispatcherTest, DroppedResponderAnswersInternal) {
     dispatcher_.add("drop", Capability::Read,
                     [](const CallContext&, const json&, std::shared_ptr<Responder>) {});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <map>
@@ -42,6 +43,15 @@ class ReaderSession {
     [[nodiscard]] virtual std::chrono::system_clock::time_point now() const = 0;
 };
 
+/// The card object of cards.list, built and serialised once by the reader's worker (at insertion, after a
+/// PIN-state change, and when a certificate's status changes) and answered from the network thread.
+struct CachedCard {
+    std::string json;  ///< the serialised card object (nlohmann::json::dump, never input)
+    /// [validFrom, validUntil): no certificate changes status (valid, expired…) in it; outside, rebuild.
+    std::chrono::system_clock::time_point validFrom;
+    std::chrono::system_clock::time_point validUntil;
+};
+
 /// What a reader looks like from outside its worker (readers.list, health).
 struct ReaderState {
     std::string name;
@@ -50,6 +60,8 @@ struct ReaderState {
     std::optional<std::string> cardError;  ///< reason of a failed insertion read (e.g. CARD_UNSUPPORTED)
     std::optional<card::PinRetries> pin;   ///< cached PIN state of the read card
     std::size_t certificates = 0;          ///< certificates on the read card
+    std::shared_ptr<const CachedCard> cachedCard;  ///< the read card, serialised; null while (re)reading
+    std::uint64_t generation = 0;                  ///< counts insertions/removals: stale publishes drop
 };
 
 /// Reader monitor + per-reader workers + card cache. Thread-safe; handleEvent() is the monitor's callback.
@@ -96,6 +108,10 @@ class CardService {
     /// READER_UNAVAILABLE when no such reader is connected.
     void post(const std::string& reader, Job job);
 
+    /// The serialised card of every reader with a card, by reader name, when all of them are cached and
+    /// current at now(); nothing while an insertion read is pending or failed, or a certificate's status
+    /// changed since (then the worker path answers, and rebuilds the cache).
+    [[nodiscard]] std::optional<std::vector<std::shared_ptr<const CachedCard>>> cachedCards() const;
     /// True unless the monitor reported pcscd gone (and not back yet).
     [[nodiscard]] bool pcscAvailable() const;
     /// Connected readers, by name.

@@ -72,6 +72,10 @@ class Responder {
   public:
     virtual ~Responder() = default;
     virtual void succeed(nlohmann::json result) = 0;
+    /// Completes with a result given as JSON text, which the dispatcher splices into the response as is.
+    /// `json` must come from our own serialiser (nlohmann::json::dump), never from input. The default
+    /// parses it back and calls succeed().
+    virtual void succeedRaw(std::string json) { succeed(nlohmann::json::parse(json)); }
     virtual void fail(std::exception_ptr error) = 0;
 };
 
