@@ -37,7 +37,10 @@ void fsyncFolder(const std::filesystem::path& folder) {
 std::filesystem::path writeTemp(const std::filesystem::path& target, unsigned mode,
                                 const std::function<void(int)>& write) {
     const std::filesystem::path folder = target.parent_path().empty() ? "." : target.parent_path();
-    const std::string pattern = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+    // Built by append: GCC 12 at -O3 reports a false -Wrestrict on "." + std::string.
+    std::string hidden(".");
+    hidden.append(target.filename().string()).append(".XXXXXX");
+    const std::string pattern = (folder / hidden).string();
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     const int fd = ::mkostemp(name.data(), O_CLOEXEC);
