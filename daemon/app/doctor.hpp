@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/daemon/config.hpp"
+#include "cardbridge/daemon/core/config.hpp"
 
 namespace cardbridge::daemon {
 

@@ -6,18 +6,20 @@
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
 
-#include "cardbridge/daemon/card_methods.hpp"
-#include "cardbridge/daemon/card_service.hpp"
-#include "cardbridge/daemon/config.hpp"
-#include "cardbridge/daemon/dispatcher.hpp"
-#include "cardbridge/daemon/logging.hpp"
-#include "cardbridge/daemon/server.hpp"
+#include "cardbridge/daemon/core/card_service.hpp"
+#include "cardbridge/daemon/core/config.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/health.hpp"
+#include "cardbridge/daemon/core/logging.hpp"
+#include "cardbridge/daemon/core/methods.hpp"
+#include "cardbridge/daemon/net/server.hpp"
 #include "cardbridge/localtls/local_tls.hpp"
 #include "doctor.hpp"
 
@@ -79,21 +81,20 @@ int runDaemon(const CommandLine& cli) {
 
     CardService cards;
     Dispatcher dispatcher(config.limits.maxJsonDepth);
-    registerCardMethods(dispatcher, cards);
+    std::atomic<std::uint16_t> port{0};
+    registerMethods(dispatcher, cards, SystemInfo{CARDBRIDGE_VERSION, [&port] { return port.load(); }});
 
     ServerOptions options;
     options.config = config;
     options.certChainPem = tls.leafChainPath;
     options.keyPem = tls.leafKeyPath;
     options.webRoot = config.webRoot;
-    options.version = CARDBRIDGE_VERSION;
     options.health = [&cards, &config] {
-        nlohmann::json health = cards.health();
+        nlohmann::json health = cardHealth(cards);
         health["tls"] = toJson(tlsFindings(config));
         return health;
     };
     Server server(std::move(options), dispatcher);
-    std::uint16_t port = 0;
     try {
         port = server.start();
     } catch (const std::exception& e) {
@@ -109,7 +110,8 @@ int runDaemon(const CommandLine& cli) {
         spdlog::info("signal {} received, stopping", signal);
         server.stop();
     });
-    std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port, port);
+    std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port.load(),
+                port.load());
     std::fflush(stdout);
     server.run(2);
 

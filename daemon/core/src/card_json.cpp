@@ -1,5 +1,5 @@
 // JSON shapes of cards and certificates, built from the card layer's and common's value types.
-#include "cardbridge/daemon/card_json.hpp"
+#include "cardbridge/daemon/core/card_json.hpp"
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>

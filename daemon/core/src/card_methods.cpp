@@ -1,6 +1,6 @@
 // One function per card method: validate params on the caller's thread, post card work to the reader's
 // worker, complete the Responder from there. Errors are exceptions; toErrorObject() turns them into reasons.
-#include "cardbridge/daemon/card_methods.hpp"
+#include "cardbridge/daemon/core/card_methods.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -10,7 +10,7 @@
 
 #include "cardbridge/card/pin_policy.hpp"
 #include "cardbridge/common/secret.hpp"
-#include "cardbridge/daemon/reasons.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
 
 namespace cardbridge::daemon {
 
@@ -19,12 +19,12 @@ using nlohmann::json;
 namespace {
 
 [[noreturn]] void invalidParam(const char* name, const std::string& message) {
-    throw RpcError(RpcCode::InvalidParams, reason::INVALID_PARAMS, message, {{"param", name}});
+    throw RpcError(Reason::InvalidParams, {{"param", name}}, message);
 }
 
 const json& requireObject(const json& params) {
     if (!params.is_object()) {
-        throw RpcError(RpcCode::InvalidParams, reason::INVALID_PARAMS, "params must be an object");
+        throw RpcError(Reason::InvalidParams, {}, "params must be an object");
     }
     return params;
 }
@@ -66,10 +66,9 @@ std::map<std::string, std::shared_ptr<Secret>> takeSecrets(const json& params,
 }
 
 void rejectNonReadParams(const json& params) {
-    // List methods take no params; accept the usual spellings of "none".
-    const bool none =
-        params.is_null() || (params.is_object() && params.empty()) || (params.is_array() && params.empty());
-    if (!none) throw RpcError(RpcCode::InvalidParams, reason::INVALID_PARAMS, "this method takes no params");
+    // List methods take no params: omitted (the dispatcher passes {}), null or {}.
+    const bool none = params.is_null() || (params.is_object() && params.empty());
+    if (!none) throw RpcError(Reason::InvalidParams, {}, "this method takes no params");
 }
 
 void readersList(CardService& service, const json& params, const std::shared_ptr<Responder>& responder) {
@@ -77,8 +76,7 @@ void readersList(CardService& service, const json& params, const std::shared_ptr
     // Reader presence is the monitor's state in memory: no card work, answered right here.
     complete(responder, [&] {
         if (!service.pcscAvailable()) {
-            throw RpcError(RpcCode::ApplicationError, reason::PCSC_UNAVAILABLE,
-                           "the PC/SC service is not running");
+            throw RpcError(Reason::PcscUnavailable, {}, "the PC/SC service is not running");
         }
         json out = json::array();
         for (const auto& r : service.readers()) {
@@ -111,8 +109,7 @@ struct CardsGather {
 void cardsList(CardService& service, const json& params, const std::shared_ptr<Responder>& responder) {
     rejectNonReadParams(params);
     if (!service.pcscAvailable()) {
-        throw RpcError(RpcCode::ApplicationError, reason::PCSC_UNAVAILABLE,
-                       "the PC/SC service is not running");
+        throw RpcError(Reason::PcscUnavailable, {}, "the PC/SC service is not running");
     }
     // Every inserted card read and cached: answered here from the workers' published state, no card work
     // and no hop to the workers.
@@ -179,14 +176,12 @@ void certificatesExport(CardService& service, const json& params,
             for (const auto& entry : snapshot.certificates) {
                 if (entry.slot != slot) continue;
                 if (!entry.certificate) {
-                    throw RpcError(RpcCode::ApplicationError, reason::CARD_ERROR,
-                                   "the certificate in this slot is unreadable");
+                    throw RpcError(Reason::CardError, {}, "the certificate in this slot is unreadable");
                 }
                 if (format == "der") return {{"format", "der"}, {"data", base64(entry.certificate->der())}};
                 return {{"format", "pem"}, {"data", entry.certificate->toPem()}};
             }
-            throw RpcError(RpcCode::ApplicationError, reason::CERT_NOT_FOUND, "no certificate in this slot",
-                           {{"slot", slotName(slot)}});
+            throw RpcError(Reason::CertNotFound, {{"slot", slotName(slot)}}, "no certificate in this slot");
         });
     });
 }
@@ -215,23 +210,19 @@ void pinChange(CardService& service, const json& params, const std::shared_ptr<R
                     }
                     return out;
                 }
-                case Status::WrongPin: {
-                    const unsigned left = result.retriesLeft.value_or(0);
-                    session.updatePin({card::PinRetries::State::NotVerified, left});
-                    spdlog::info("pin.change on '{}': wrong PIN, {} tries left", session.reader(), left);
-                    throw RpcError(RpcCode::ApplicationError, reason::PIN_INCORRECT, "wrong PIN",
-                                   {{"retriesLeft", left}});
-                }
+                case Status::WrongPin:
+                    session.updatePin({card::PinRetries::State::NotVerified, result.retriesLeft.value_or(0)});
+                    break;
                 case Status::PinBlocked:
                     session.updatePin({card::PinRetries::State::Blocked, 0u});
-                    spdlog::info("pin.change on '{}': PIN blocked", session.reader());
-                    throw RpcError(RpcCode::ApplicationError, reason::PIN_BLOCKED, "the PIN is blocked",
-                                   {{"retriesLeft", 0}});
+                    break;
                 case Status::WrongPuk:
                 case Status::PukBlocked:
                     break;
             }
-            throw RpcError(RpcCode::InternalError, reason::INTERNAL, "unexpected PIN status");
+            spdlog::info("pin.change on '{}': {}, {} tries left", session.reader(),
+                         card::toString(result.status), result.retriesLeft.value_or(0));
+            throw PinRefusedError(result);
         });
         oldPin->clear();
         newPin->clear();

@@ -1,5 +1,5 @@
 // Loading cardbridged.json: every key checked, every problem listed, defaults kept where the file is wrong.
-#include "cardbridge/daemon/config.hpp"
+#include "cardbridge/daemon/core/config.hpp"
 
 #include <pwd.h>
 #include <unistd.h>

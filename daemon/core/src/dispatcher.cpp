@@ -1,6 +1,6 @@
 // JSON-RPC 2.0 dispatch. Every answer goes through a CallResponder so that "exactly once" and
 // "exceptions become errors via toErrorObject" hold for the dispatcher's own errors too.
-#include "cardbridge/daemon/dispatcher.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "cardbridge/daemon/reasons.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
 
 namespace cardbridge::daemon {
 
@@ -54,8 +54,8 @@ std::string serialise(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json errorObject(RpcCode code, const char* reasonName, const char* message) {
-    return toErrorObject(std::make_exception_ptr(RpcError(code, reasonName, message)));
+json errorObject(Reason reason, const char* detail) {
+    return toErrorObject(std::make_exception_ptr(RpcError(reason, json::object(), detail)));
 }
 
 bool isValidId(const json& id) {
@@ -78,7 +78,7 @@ class CallResponder final : public Responder {
         if (done_.exchange(true)) return;
         spdlog::error("method '{}' dropped its request unanswered", method_);
         finish("error",
-               [] { return errorObject(RpcCode::InternalError, reason::INTERNAL, "internal error"); });
+               [] { return errorObject(Reason::Internal, "a method dropped its request unanswered"); });
     }
 
     void succeed(json result) override {
@@ -152,6 +152,7 @@ struct Envelope {
     std::string method;
     json params = json::object();
     const char* problem = nullptr;
+    bool positionalParams = false;  // params given as an array: a valid request, but params are by name
 };
 
 Envelope readEnvelope(json& request) {
@@ -187,11 +188,14 @@ Envelope readEnvelope(json& request) {
     envelope.method = std::move(method->get_ref<std::string&>());
     auto params = request.find("params");
     if (params != request.end()) {
-        if (!params->is_object() && !params->is_array()) {
-            envelope.problem = "params must be an object or an array";
+        if (params->is_array()) {
+            envelope.positionalParams = true;
+        } else if (!params->is_object()) {
+            envelope.problem = "params must be an object";
             return envelope;
+        } else {
+            envelope.params = std::move(*params);
         }
-        envelope.params = std::move(*params);
     }
     return envelope;
 }
@@ -216,6 +220,10 @@ void Dispatcher::add(std::string name, Capability required, MethodHandler handle
     if (!inserted) throw std::logic_error("method '" + it->first + "' registered twice");
 }
 
+void Dispatcher::add(MethodSpec spec) {
+    add(std::move(spec.name), spec.required, std::move(spec.handler));
+}
+
 void Dispatcher::handle(const CallContext& context, std::string_view text, Send send) {
     std::shared_ptr<CallResponder> responder;
     try {
@@ -224,8 +232,8 @@ void Dispatcher::handle(const CallContext& context, std::string_view text, Send 
             spdlog::info("connection {}: unparsable or too deep request ({} bytes)", context.connectionId,
                          text.size());
             CallResponder(nullptr, false, "", std::move(send))
-                .fail(std::make_exception_ptr(RpcError(RpcCode::ParseError, reason::PARSE_ERROR,
-                                                       "not JSON, not UTF-8 or nested too deeply")));
+                .fail(std::make_exception_ptr(
+                    RpcError(Reason::ParseError, {}, "not JSON, not UTF-8 or nested too deeply")));
             return;
         }
         Envelope envelope = readEnvelope(request);
@@ -234,7 +242,7 @@ void Dispatcher::handle(const CallContext& context, std::string_view text, Send 
             // Spec: an invalid request is answered even without an id (with id null).
             CallResponder(std::move(envelope.id), false, "", std::move(send))
                 .fail(std::make_exception_ptr(
-                    RpcError(RpcCode::InvalidRequest, reason::INVALID_REQUEST, envelope.problem)));
+                    RpcError(Reason::InvalidRequest, json::object(), envelope.problem)));
             return;
         }
         responder = std::make_shared<CallResponder>(std::move(envelope.id), envelope.notification,
@@ -242,15 +250,20 @@ void Dispatcher::handle(const CallContext& context, std::string_view text, Send 
         auto method = methods_.find(envelope.method);
         if (method == methods_.end()) {
             spdlog::info("connection {}: unknown method '{:.64}'", context.connectionId, envelope.method);
-            responder->fail(std::make_exception_ptr(
-                RpcError(RpcCode::MethodNotFound, reason::METHOD_NOT_FOUND, "method not found")));
+            responder->fail(
+                std::make_exception_ptr(RpcError(Reason::MethodNotFound, {}, "method not found")));
             return;
         }
         if (!context.capabilities.has(method->second.required)) {
             spdlog::warn("connection {} ({}): '{}' not allowed for this origin", context.connectionId,
                          context.origin, envelope.method);
+            responder->fail(
+                std::make_exception_ptr(RpcError(Reason::NotAllowed, {}, "not allowed for this origin")));
+            return;
+        }
+        if (envelope.positionalParams) {
             responder->fail(std::make_exception_ptr(
-                RpcError(RpcCode::ApplicationError, reason::NOT_ALLOWED, "not allowed for this origin")));
+                RpcError(Reason::InvalidParams, json::object(), "params must be an object (by name)")));
             return;
         }
         spdlog::debug("connection {}: {}", context.connectionId, envelope.method);

@@ -1,53 +1,44 @@
-// The one function where exceptions become JSON-RPC error objects.
+// The one place where exceptions become reasons (classify) and JSON-RPC error objects (toErrorObject).
+#include "cardbridge/daemon/core/errors.hpp"
+
 #include <spdlog/spdlog.h>
 
-#include "cardbridge/card/errors.hpp"
 #include "cardbridge/card/pin_policy.hpp"
 #include "cardbridge/common/error.hpp"
-#include "cardbridge/daemon/reasons.hpp"
-#include "cardbridge/daemon/rpc.hpp"
 
 namespace cardbridge::daemon {
 
-namespace {
-
 using card::CardErrorCode;
+using nlohmann::json;
 
-nlohmann::json errorObject(RpcCode code, const char* reasonName, const char* message,
-                           nlohmann::json extra = nlohmann::json::object()) {
-    extra["reason"] = reasonName;
-    return {{"code", static_cast<int>(code)}, {"message", message}, {"data", std::move(extra)}};
-}
-
-const char* cardReason(CardErrorCode code) {
+Reason cardReason(CardErrorCode code) noexcept {
     switch (code) {
         case CardErrorCode::ServiceUnavailable:
-            return reason::PCSC_UNAVAILABLE;
+            return Reason::PcscUnavailable;
         case CardErrorCode::NoReader:
-            return reason::NO_READER;
+            return Reason::NoReader;
         case CardErrorCode::ReaderUnavailable:
-            return reason::READER_UNAVAILABLE;
+            return Reason::ReaderUnavailable;
         case CardErrorCode::CardAbsent:
-            return reason::CARD_ABSENT;
+            return Reason::CardAbsent;
         case CardErrorCode::CardRemoved:
-            return reason::CARD_REMOVED;
-        case CardErrorCode::CardReset:
-            return reason::CARD_BUSY;  // reset by another program
+            return Reason::CardRemoved;
+        case CardErrorCode::CardReset:  // reset by another program
         case CardErrorCode::SharingViolation:
-            return reason::CARD_BUSY;
+            return Reason::CardBusy;
         case CardErrorCode::CardUnresponsive:
-            return reason::CARD_UNRESPONSIVE;
+            return Reason::CardUnresponsive;
         case CardErrorCode::Timeout:
         case CardErrorCode::Cancelled:
-            return reason::TIMEOUT;
+            return Reason::Timeout;
         case CardErrorCode::UnsupportedCard:
-            return reason::CARD_UNSUPPORTED;
+            return Reason::CardUnsupported;
         case CardErrorCode::InvalidArgument:
-            return reason::INVALID_PARAMS;
+            return Reason::InvalidParams;
         case CardErrorCode::PinPolicy:
-            return reason::PIN_POLICY;
+            return Reason::PinPolicy;
         case CardErrorCode::NotFound:
-            return reason::CERT_NOT_FOUND;
+            return Reason::CertNotFound;
         case CardErrorCode::ProtocolError:
         case CardErrorCode::SecurityStatusNotSatisfied:
         case CardErrorCode::ReferenceNotFound:
@@ -55,45 +46,81 @@ const char* cardReason(CardErrorCode code) {
         case CardErrorCode::WrongLength:
         case CardErrorCode::NotSupported:
         case CardErrorCode::UnexpectedStatus:
-            return reason::CARD_ERROR;
+            return Reason::CardError;
         case CardErrorCode::Internal:
-            return reason::INTERNAL;
+            return Reason::Internal;
     }
-    return reason::INTERNAL;
+    return Reason::Internal;
 }
 
-}  // namespace
-
-nlohmann::json toErrorObject(std::exception_ptr error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const RpcError& e) {
-        nlohmann::json extra = e.extra().is_object() ? e.extra() : nlohmann::json::object();
-        extra["reason"] = e.reason();
-        return {{"code", static_cast<int>(e.code())}, {"message", e.what()}, {"data", std::move(extra)}};
-    } catch (const card::PinPolicyError& e) {
-        return errorObject(RpcCode::ApplicationError, reason::PIN_POLICY, "new PIN violates the PIN policy",
-                           {{"violation", std::string(card::toString(e.violation()))}});
-    } catch (const card::CardError& e) {
-        spdlog::warn("card error {}: {}", card::toString(e.code()),
-                     dynamic_cast<const std::exception&>(e).what());
-        const char* name = cardReason(e.code());
-        RpcCode code = name == reason::INVALID_PARAMS ? RpcCode::InvalidParams : RpcCode::ApplicationError;
-        return errorObject(code, name, name);
-    } catch (const nlohmann::json::exception& e) {
-        // A handler read params with the wrong type: the caller's mistake, not ours.
-        spdlog::info("invalid params: {}", e.what());
-        return errorObject(RpcCode::InvalidParams, reason::INVALID_PARAMS, "invalid params");
-    } catch (const InputError& e) {
-        spdlog::info("input error: {}", e.what());
-        return errorObject(RpcCode::InvalidParams, reason::INVALID_PARAMS, "invalid params");
-    } catch (const std::exception& e) {
-        spdlog::error("internal error: {}", e.what());
-        return errorObject(RpcCode::InternalError, reason::INTERNAL, "internal error");
-    } catch (...) {
-        spdlog::error("internal error: unknown exception");
-        return errorObject(RpcCode::InternalError, reason::INTERNAL, "internal error");
+Reason pinReason(card::PinStatus status) noexcept {
+    switch (status) {
+        case card::PinStatus::WrongPin:
+            return Reason::PinIncorrect;
+        case card::PinStatus::PinBlocked:
+            return Reason::PinBlocked;
+        case card::PinStatus::WrongPuk:
+            return Reason::PukIncorrect;
+        case card::PinStatus::PukBlocked:
+            return Reason::PukBlocked;
+        case card::PinStatus::Success:
+            break;
     }
+    return Reason::Internal;
+}
+
+Classified classify(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(std::move(error));
+    } catch (const RpcError& e) {
+        return {e.reason(), e.extra().is_object() ? e.extra() : json::object(), e.what()};
+    } catch (const PinRefusedError& e) {
+        const card::PinResult& r = e.result();
+        const Reason reason = pinReason(r.status);
+        const bool blocked = reason == Reason::PinBlocked || reason == Reason::PukBlocked;
+        json extra = json::object();
+        if (reason != Reason::Internal) extra["retriesLeft"] = blocked ? 0u : r.retriesLeft.value_or(0u);
+        return {reason, std::move(extra), std::string(card::toString(r.status))};
+    } catch (const card::PinPolicyError& e) {
+        return {Reason::PinPolicy, {{"violation", std::string(card::toString(e.violation()))}}, e.what()};
+    } catch (const card::CardError& e) {
+        return {cardReason(e.code()), json::object(),
+                std::string(card::toString(e.code())) + ": " + dynamic_cast<const std::exception&>(e).what()};
+    } catch (const json::exception& e) {
+        // A handler read params with the wrong type: the caller's mistake, not ours.
+        return {Reason::InvalidParams, json::object(), e.what()};
+    } catch (const InputError& e) {
+        return {Reason::InvalidParams, json::object(), e.what()};
+    } catch (const std::exception& e) {
+        return {Reason::Internal, json::object(), e.what()};
+    } catch (...) {
+        return {Reason::Internal, json::object(), "unknown exception"};
+    }
+}
+
+json toErrorObject(std::exception_ptr error) {
+    Classified c = classify(std::move(error));
+    const ReasonInfo& row = info(c.reason);
+    switch (c.reason) {
+        case Reason::Internal:
+            spdlog::error("internal error: {}", c.logDetail);
+            break;
+        case Reason::PcscUnavailable:
+        case Reason::ReaderUnavailable:
+        case Reason::CardRemoved:
+        case Reason::CardBusy:
+        case Reason::CardUnresponsive:
+        case Reason::CardUnsupported:
+        case Reason::CardError:
+        case Reason::Timeout:
+            spdlog::warn("{}: {}", row.name, c.logDetail);
+            break;
+        default:
+            spdlog::debug("{}: {}", row.name, c.logDetail);
+            break;
+    }
+    c.extra["reason"] = row.name;
+    return {{"code", static_cast<int>(row.code)}, {"message", row.message}, {"data", std::move(c.extra)}};
 }
 
 }  // namespace cardbridge::daemon

@@ -1,5 +1,5 @@
 // The daemon's config → the shared redacting logger.
-#include "cardbridge/daemon/logging.hpp"
+#include "cardbridge/daemon/core/logging.hpp"
 
 namespace cardbridge::daemon {
 

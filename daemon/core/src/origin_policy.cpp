@@ -1,5 +1,5 @@
 // Origin allowlist and capabilities per origin; Host check against DNS rebinding.
-#include "cardbridge/daemon/origin_policy.hpp"
+#include "cardbridge/daemon/core/origin_policy.hpp"
 
 #include <spdlog/spdlog.h>
 

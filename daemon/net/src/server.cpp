@@ -1,12 +1,11 @@
 // Listeners on both loopbacks, the session registry, broadcast, and the server's lifetime.
-#include "cardbridge/daemon/server.hpp"
+#include "cardbridge/daemon/net/server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
 #include <thread>
 
-#include "cardbridge/daemon/system_methods.hpp"
 #include "cardbridge/net/tls_server.hpp"
 #include "server_state.hpp"
 
@@ -195,7 +194,6 @@ std::uint16_t Server::start() {
         state.port = port;
         state.policy.emplace(state.options.config.platformOrigins, port);
         state.site.emplace(state.options.webRoot, port, state.options.health);
-        registerSystemMethods(state.dispatcher, SystemInfo{state.options.version, port});
         for (auto& acceptor : acceptors) {
             impl_->listeners.push_back(std::make_shared<net::Listener>(state, std::move(acceptor)));
             impl_->listeners.back()->start();

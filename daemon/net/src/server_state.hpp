@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/daemon/dispatcher.hpp"
-#include "cardbridge/daemon/origin_policy.hpp"
-#include "cardbridge/daemon/server.hpp"
-#include "cardbridge/daemon/static_site.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/origin_policy.hpp"
+#include "cardbridge/daemon/net/server.hpp"
+#include "cardbridge/daemon/net/static_site.hpp"
 #include "net_common.hpp"
 
 namespace cardbridge::daemon::net {

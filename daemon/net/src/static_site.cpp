@@ -1,6 +1,6 @@
 // Static files for the bundled UI. Paths are checked twice: lexically (sanitiseTarget) and after
 // canonicalisation (symlinks), because either alone has been bypassed in other servers.
-#include "cardbridge/daemon/static_site.hpp"
+#include "cardbridge/daemon/net/static_site.hpp"
 
 #include <spdlog/spdlog.h>
 

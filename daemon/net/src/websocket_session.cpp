@@ -6,8 +6,8 @@
 
 #include <deque>
 
-#include "cardbridge/daemon/reasons.hpp"
-#include "cardbridge/daemon/token_bucket.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
+#include "cardbridge/daemon/net/token_bucket.hpp"
 #include "server_state.hpp"
 
 namespace cardbridge::daemon::net {
@@ -121,16 +121,13 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
         };
         if (!bucket_.take(std::chrono::steady_clock::now())) {
             spdlog::debug("connection {}: rate limited", context_.connectionId);
-            state_.dispatcher.refuse(
-                text, RpcError(RpcCode::ApplicationError, reason::RATE_LIMITED, "too many requests"),
-                enqueueNow);
+            state_.dispatcher.refuse(text, RpcError(Reason::RateLimited, {}, "too many requests"),
+                                     enqueueNow);
             return;
         }
         if (pending_ >= limits.maxPendingRequests) {
-            state_.dispatcher.refuse(
-                text,
-                RpcError(RpcCode::ApplicationError, reason::TOO_MANY_PENDING, "too many pending requests"),
-                enqueueNow);
+            state_.dispatcher.refuse(text, RpcError(Reason::TooManyPending, {}, "too many pending requests"),
+                                     enqueueNow);
             return;
         }
         ++pending_;

@@ -8,10 +8,11 @@
 #include <future>
 #include <mutex>
 
-#include "cardbridge/daemon/card_methods.hpp"
-#include "cardbridge/daemon/card_service.hpp"
-#include "cardbridge/daemon/dispatcher.hpp"
-#include "cardbridge/daemon/reasons.hpp"
+#include "cardbridge/daemon/core/card_methods.hpp"
+#include "cardbridge/daemon/core/card_service.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
+#include "cardbridge/daemon/core/health.hpp"
 #include "pcsc_env.hpp"
 #include "test_certs.hpp"
 
@@ -80,7 +81,7 @@ class DaemonCore : public ::testing::Test {
         options.monitor.serviceRetry = 200ms;
         service_ = std::make_unique<CardService>(std::move(options));
         service_->setSink(&sink_);
-        registerCardMethods(dispatcher_, *service_);
+        for (auto& method : cardMethods(*service_)) dispatcher_.add(std::move(method));
         service_->start();
         sink_.waitFor("card.inserted", reader_);
     }
@@ -172,17 +173,19 @@ TEST_F(DaemonCore, ExportEqualsTheProvisionedCertificate) {
               (json{{"format", "pem"}, {"data", cert_.certPem}}));
     EXPECT_EQ(result("certificates.export", {{"reader", reader_}, {"slot", "9a"}, {"format", "der"}})["data"],
               base64(cert_.der));
-    EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9c"}}), reason::CERT_NOT_FOUND);
+    EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9c"}}),
+              reasonName(Reason::CertNotFound));
     EXPECT_EQ(reason("certificates.export", {{"reader", env_->readerName(1)}, {"slot", "9a"}}),
-              reason::CARD_ABSENT);
+              reasonName(Reason::CardAbsent));
     EXPECT_EQ(reason("certificates.export", {{"reader", "No Such Reader 00 00"}, {"slot", "9a"}}),
-              reason::READER_UNAVAILABLE);
-    EXPECT_EQ(reason("certificates.export", {{"reader", 0}, {"slot", "9a"}}), reason::INVALID_PARAMS);
+              reasonName(Reason::ReaderUnavailable));
+    EXPECT_EQ(reason("certificates.export", {{"reader", 0}, {"slot", "9a"}}),
+              reasonName(Reason::InvalidParams));
 }
 
 TEST_F(DaemonCore, PinChangeIsWitnessedByYubicoPivTool) {
     EXPECT_EQ(reason("pin.change", {{"reader", reader_}, {"oldPin", "123456"}, {"newPin", "111111"}}),
-              reason::PIN_POLICY);
+              reasonName(Reason::PinPolicy));
     json r = result("pin.change", {{"reader", reader_}, {"oldPin", "123456"}, {"newPin", "258014"}});
     EXPECT_EQ(r["ok"], true);
     // The service lets go of the card between operations: another PC/SC client can use it.
@@ -197,15 +200,15 @@ TEST_F(DaemonCore, PinChangeIsWitnessedByYubicoPivTool) {
 TEST_F(DaemonCore, WrongPinCountsDownThenBlocks) {
     const json params = {{"reader", reader_}, {"oldPin", "000000"}, {"newPin", "258014"}};
     json first = call("pin.change", params);
-    EXPECT_EQ(first["error"]["data"]["reason"], reason::PIN_INCORRECT);
+    EXPECT_EQ(first["error"]["data"]["reason"], reasonName(Reason::PinIncorrect));
     EXPECT_EQ(first["error"]["data"]["retriesLeft"], 2);
     EXPECT_EQ(call("pin.change", params)["error"]["data"]["retriesLeft"], 1);
     EXPECT_EQ(result("cards.list")[0]["pin"], (json{{"state", "ok"}, {"retriesLeft", 1}}));
-    EXPECT_EQ(reason("pin.change", params), reason::PIN_BLOCKED);
+    EXPECT_EQ(reason("pin.change", params), reasonName(Reason::PinBlocked));
     EXPECT_EQ(result("cards.list")[0]["pin"], (json{{"state", "blocked"}, {"retriesLeft", 0}}));
     // Even the right PIN cannot change it now.
     EXPECT_EQ(reason("pin.change", {{"reader", reader_}, {"oldPin", "123456"}, {"newPin", "258014"}}),
-              reason::PIN_BLOCKED);
+              reasonName(Reason::PinBlocked));
     EXPECT_EQ(card_->show()["pinTriesLeft"], 0);
 }
 
@@ -214,7 +217,8 @@ TEST_F(DaemonCore, HotplugIsNotified) {
     card_->remove();
     sink_.waitFor("card.removed", reader_, before);
     EXPECT_EQ(result("cards.list"), json::array());
-    EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9a"}}), reason::CARD_ABSENT);
+    EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9a"}}),
+              reasonName(Reason::CardAbsent));
 
     const std::size_t removed = sink_.size();
     card_->insert();
@@ -256,18 +260,19 @@ TEST_F(DaemonCore, TwoReadersTwoCards) {
 }
 
 TEST_F(DaemonCore, PcscdStoppedAndRestarted) {
-    EXPECT_EQ(service_->health()["status"], "ok");
+    EXPECT_EQ(cardHealth(*service_)["status"], "ok");
     const std::size_t before = sink_.size();
     env_->stopPcscd();
     ASSERT_TRUE(eventually([&] { return !service_->pcscAvailable(); }));
     sink_.waitFor("card.removed", reader_, before);
     sink_.waitFor("reader.removed", reader_, before);
-    json health = service_->health();
+    json health = cardHealth(*service_);
     EXPECT_EQ(health["pcscAvailable"], false);
-    EXPECT_EQ(health["problems"][0]["reason"], reason::PCSC_UNAVAILABLE);
-    EXPECT_EQ(reason("cards.list"), reason::PCSC_UNAVAILABLE);
-    EXPECT_EQ(reason("readers.list"), reason::PCSC_UNAVAILABLE);
-    EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9a"}}), reason::PCSC_UNAVAILABLE);
+    EXPECT_EQ(health["problems"][0]["reason"], reasonName(Reason::PcscUnavailable));
+    EXPECT_EQ(reason("cards.list"), reasonName(Reason::PcscUnavailable));
+    EXPECT_EQ(reason("readers.list"), reasonName(Reason::PcscUnavailable));
+    EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9a"}}),
+              reasonName(Reason::PcscUnavailable));
 
     const std::size_t lost = sink_.size();
     env_->startPcscd();
@@ -298,7 +303,7 @@ TEST(DaemonCoreWithoutPcscd, StartsAndPicksUpTheServiceLater) {
     while (service.pcscAvailable() && std::chrono::steady_clock::now() < end)
         std::this_thread::sleep_for(50ms);
     EXPECT_FALSE(service.pcscAvailable());
-    EXPECT_EQ(service.health()["problems"][0]["reason"], reason::PCSC_UNAVAILABLE);
+    EXPECT_EQ(cardHealth(service)["problems"][0]["reason"], reasonName(Reason::PcscUnavailable));
 
     env->startPcscd();
     VirtualCard card(*env, state);

@@ -10,8 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "cardbridge/daemon/dispatcher.hpp"
-#include "cardbridge/daemon/server.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/system_methods.hpp"
+#include "cardbridge/daemon/net/server.hpp"
 #include "test_certs.hpp"
 #include "wss_client.hpp"
 
@@ -60,7 +61,6 @@ class NetFixture : public ::testing::Test {
         options_.certChainPem = dir_ / "chain.pem";
         options_.keyPem = dir_ / "key.pem";
         options_.webRoot = dir_ / "www";
-        options_.version = "9.8.7";
         options_.health = [] { return nlohmann::json{{"status", "ok"}, {"readers", 0}}; };
         customise(options_);
         startServer();
@@ -77,6 +77,7 @@ class NetFixture : public ::testing::Test {
 
     void startServer() {
         dispatcher_ = std::make_unique<daemon::Dispatcher>(options_.config.limits.maxJsonDepth);
+        dispatcher_->add(daemon::systemHello(*dispatcher_, {"9.8.7", [this] { return port_; }}));
         registerTestMethods();
         server_ = std::make_unique<daemon::Server>(options_, *dispatcher_);
         port_ = server_->start();

@@ -1,5 +1,5 @@
 // JSON-RPC over WSS under hostile input: frames, JSON, rates, pending bounds, capabilities, notifications.
-#include "cardbridge/daemon/reasons.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
 #include "net_fixture.hpp"
 
 namespace cardbridge::test {
@@ -32,7 +32,7 @@ TEST_F(NetRpcTest, DeepJsonIsParseErrorAndTheConnectionStaysUsable) {
                        std::string(5000, '[') + std::string(5000, ']') + "}}";
     client->sendText(deep);
     auto response = client->waitResponse(nullptr);  // the parse error cannot know the id
-    EXPECT_EQ(reasonOf(response), reason::PARSE_ERROR);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::ParseError));
     EXPECT_EQ(client->call("test.echo", {{"ok", true}}).at("result").at("ok"), true);
     expectStillServes();
 }
@@ -59,15 +59,15 @@ TEST_F(NetRpcTest, BinaryFrameIsClosedWithPolicyViolation) {
 TEST_F(NetRpcTest, NotJsonAndNotJsonRpcAreErrorsNotDisconnects) {
     auto client = connect(PLATFORM_ORIGIN);
     client->sendText("this is not json");
-    EXPECT_EQ(reasonOf(client->waitResponse(nullptr)), reason::PARSE_ERROR);
+    EXPECT_EQ(reasonOf(client->waitResponse(nullptr)), reasonName(Reason::ParseError));
     client->sendText(R"({"id":5,"method":"test.echo"})");
-    EXPECT_EQ(reasonOf(client->waitResponse(5)), reason::INVALID_REQUEST);
+    EXPECT_EQ(reasonOf(client->waitResponse(5)), reasonName(Reason::InvalidRequest));
     client->sendText(R"({"jsonrpc":"2.0","id":6,"method":7})");
-    EXPECT_EQ(reasonOf(client->waitResponse(6)), reason::INVALID_REQUEST);
+    EXPECT_EQ(reasonOf(client->waitResponse(6)), reasonName(Reason::InvalidRequest));
     client->sendText(R"({"jsonrpc":"2.0","id":7,"method":"test.echo","params":"str"})");
-    EXPECT_EQ(reasonOf(client->waitResponse(7)), reason::INVALID_REQUEST);
+    EXPECT_EQ(reasonOf(client->waitResponse(7)), reasonName(Reason::InvalidRequest));
     client->sendText(R"([{"jsonrpc":"2.0","id":8,"method":"test.echo"}])");
-    EXPECT_EQ(reasonOf(client->waitResponse(nullptr)), reason::INVALID_REQUEST);
+    EXPECT_EQ(reasonOf(client->waitResponse(nullptr)), reasonName(Reason::InvalidRequest));
     EXPECT_TRUE(client->isOpen());
     expectStillServes();
 }
@@ -76,15 +76,16 @@ TEST_F(NetRpcTest, UnknownMethodIsMethodNotFound) {
     auto client = connect(PLATFORM_ORIGIN);
     auto response = client->call("no.such.method");
     EXPECT_EQ(response.at("error").at("code"), -32601);
-    EXPECT_EQ(reasonOf(response), reason::METHOD_NOT_FOUND);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::MethodNotFound));
     expectStillServes();
 }
 
 TEST_F(NetRpcTest, WrongParamTypesAreInvalidParams) {
     auto client = connect(PLATFORM_ORIGIN);
-    EXPECT_EQ(reasonOf(client->call("test.add", {{"a", "two"}, {"b", 3}})), reason::INVALID_PARAMS);
-    EXPECT_EQ(reasonOf(client->call("test.add", json::object())), reason::INVALID_PARAMS);
-    EXPECT_EQ(reasonOf(client->call("test.add", json::array({1, 2}))), reason::INVALID_PARAMS);
+    EXPECT_EQ(reasonOf(client->call("test.add", {{"a", "two"}, {"b", 3}})),
+              reasonName(Reason::InvalidParams));
+    EXPECT_EQ(reasonOf(client->call("test.add", json::object())), reasonName(Reason::InvalidParams));
+    EXPECT_EQ(reasonOf(client->call("test.add", json::array({1, 2}))), reasonName(Reason::InvalidParams));
     EXPECT_EQ(client->call("test.add", {{"a", 2}, {"b", 3}}).at("result"), 5);
     expectStillServes();
 }
@@ -92,7 +93,7 @@ TEST_F(NetRpcTest, WrongParamTypesAreInvalidParams) {
 TEST_F(NetRpcTest, SecretsMethodFromPlatformOriginIsNotAllowed) {
     auto platform = connect(PLATFORM_ORIGIN);
     auto response = platform->call("test.secret");
-    EXPECT_EQ(reasonOf(response), reason::NOT_ALLOWED);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::NotAllowed));
     EXPECT_FALSE(response.contains("result"));
     // allowSecrets on a platform origin, and the daemon's own origin, may.
     EXPECT_EQ(connect(TRUSTED_ORIGIN)->call("test.secret").at("result"), "secret ok");
@@ -113,7 +114,7 @@ TEST_F(NetRpcTest, RequestFloodIsRateLimitedThenUsableAgain) {
         auto response = client->waitResponse(id);
         if (response.contains("result")) {
             ++answered;
-        } else if (reasonOf(response) == reason::RATE_LIMITED) {
+        } else if (reasonOf(response) == reasonName(Reason::RateLimited)) {
             ++limited;
         }
     }
@@ -130,7 +131,7 @@ TEST_F(NetRpcTest, TooManyPendingRequestsAreRefusedUntilAnswered) {
     for (int id = 1; id <= 4; ++id)
         client->sendText(json({{"jsonrpc", "2.0"}, {"id", id}, {"method", "test.hold"}}).dump());
     client->sendText(json({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "test.hold"}}).dump());
-    EXPECT_EQ(reasonOf(client->waitResponse(5)), reason::TOO_MANY_PENDING);
+    EXPECT_EQ(reasonOf(client->waitResponse(5)), reasonName(Reason::TooManyPending));
     EXPECT_EQ(heldCount(), 4U);
     EXPECT_EQ(releaseHeld(), 4U);  // answered from this thread, as a card worker would
     for (int id = 1; id <= 4; ++id) EXPECT_EQ(client->waitResponse(id).at("result"), "released");

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "cardbridge/card/errors.hpp"
-#include "cardbridge/card/scripted_transport.hpp"
 #include "cardbridge/common/bytes.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "cardbridge/common/tlv.hpp"
+#include "fakes/scripted_transport.hpp"
 
 namespace cardbridge::card::test {
 

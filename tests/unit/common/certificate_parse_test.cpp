@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -37,12 +38,26 @@ std::string sha256HexIndependently(const Bytes& der) {
 
 const Bytes SIGNED_SERIAL = fromHex("020400A1B2C3");
 
-// Parses or throws InputError; anything else (another exception, a crash) fails the test.
-void parsesOrRejects(const Bytes& der) {
+enum class Outcome { Parsed, Refused };
+
+// Parses or throws InputError; anything else (another exception, a crash) fails the test. A parse must
+// be consistent: the certificate keeps exactly the input bytes, its fingerprint is their SHA-256, its PEM
+// parses back to the same certificate, and OpenSSL alone (an independent DER reader) accepts the bytes too.
+Outcome parseConsistentlyOrRefuse(const Bytes& der) {
+    std::optional<Certificate> cert;
     try {
-        (void)Certificate::fromDer(der);
+        cert = Certificate::fromDer(der);
     } catch (const InputError&) {
+        return Outcome::Refused;
     }
+    EXPECT_EQ(cert->der(), der);
+    EXPECT_EQ(cert->sha256Fingerprint(), sha256HexIndependently(der));
+    EXPECT_EQ(Certificate::fromPem(cert->toPem()).sha256Fingerprint(), cert->sha256Fingerprint());
+    const unsigned char* p = der.data();
+    X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    EXPECT_TRUE(x509) << "parsed bytes OpenSSL refuses";
+    EXPECT_EQ(p, der.data() + der.size()) << "parsed bytes with trailing data";
+    return Outcome::Parsed;
 }
 
 }  // namespace
@@ -125,8 +140,11 @@ TEST(CertificateParse, EveryTruncationIsInputError) {
     }
 }
 
-TEST(CertificateParse, CorruptedBytesNeverCrash) {
+TEST(CertificateParse, CorruptedBytesAreRefusedOrParsedConsistently) {
     for (KeyKind kind : {KeyKind::EcP256, KeyKind::Sm2}) {
+        std::size_t parsed = 0;
+        std::size_t refused = 0;
+        auto tally = [&](Outcome o) { ++(o == Outcome::Parsed ? parsed : refused); };
         CertSpec spec;
         spec.key = kind;
         spec.extendedKeyUsage = {"clientAuth"};
@@ -136,7 +154,7 @@ TEST(CertificateParse, CorruptedBytesNeverCrash) {
             for (int mask : {0x01, 0x80, 0xFF}) {
                 Bytes mutated = tc.der;
                 mutated[i] = static_cast<std::uint8_t>(mutated[i] ^ mask);
-                parsesOrRejects(mutated);
+                tally(parseConsistentlyOrRefuse(mutated));
             }
         }
         std::mt19937 rng(1234);
@@ -144,8 +162,13 @@ TEST(CertificateParse, CorruptedBytesNeverCrash) {
             Bytes mutated = tc.der;
             for (int k = 0; k < 4; ++k)
                 mutated[rng() % mutated.size()] = static_cast<std::uint8_t>(rng() & 0xFF);
-            parsesOrRejects(mutated);
+            tally(parseConsistentlyOrRefuse(mutated));
         }
+        // Flipping bits in the outer structure must be refused, and the signature and other unchecked
+        // bytes may change freely: both outcomes occur, so a parser accepting everything (or nothing) fails.
+        EXPECT_EQ(parseConsistentlyOrRefuse(tc.der), Outcome::Parsed);
+        EXPECT_GT(refused, tc.der.size()) << "corrupted DER accepted too often";
+        EXPECT_GT(parsed, 0U) << "no corruption of a non-structural byte parsed";
     }
 }
 

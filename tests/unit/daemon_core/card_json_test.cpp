@@ -1,7 +1,7 @@
 // JSON shapes of certificates, PIN state and cards (Chinese names, SM2, validity status, card id).
 #include <gtest/gtest.h>
 
-#include "cardbridge/daemon/card_json.hpp"
+#include "cardbridge/daemon/core/card_json.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::daemon {

@@ -17,8 +17,8 @@
 #include "cardbridge/card/pcsc.hpp"
 #include "cardbridge/card/piv_card.hpp"
 #include "cardbridge/card/transport.hpp"
-#include "cardbridge/daemon/card_json.hpp"
-#include "cardbridge/daemon/rpc.hpp"
+#include "cardbridge/daemon/core/card_json.hpp"
+#include "cardbridge/daemon/core/rpc.hpp"
 
 namespace cardbridge::daemon {
 
@@ -116,9 +116,6 @@ class CardService {
     [[nodiscard]] bool pcscAvailable() const;
     /// Connected readers, by name.
     [[nodiscard]] std::vector<ReaderState> readers() const;
-    /// {status:"ok"|"degraded", pcscAvailable, readers:[…], problems:[{reason, message}]} for /health and
-    /// doctor. No secrets, no certificates.
-    [[nodiscard]] nlohmann::json health() const;
     /// The service's clock.
     [[nodiscard]] std::chrono::system_clock::time_point now() const;
 

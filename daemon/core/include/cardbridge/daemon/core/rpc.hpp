@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "cardbridge/daemon/core/errors.hpp"
+
 namespace cardbridge::daemon {
 
 /// What a caller may do; decided per origin by the origin policy.
@@ -37,35 +39,6 @@ struct CallContext {
     Capabilities capabilities;
 };
 
-/// JSON-RPC error codes (the spec's, plus the implementation-defined server error range for ours).
-enum class RpcCode : int {
-    ParseError = -32700,
-    InvalidRequest = -32600,
-    MethodNotFound = -32601,
-    InvalidParams = -32602,
-    InternalError = -32603,
-    ApplicationError = -32000,  ///< data.reason says which
-};
-
-/// An error a handler reports on purpose: becomes {code, message, data:{reason, …extra}}. `reason` is one
-/// of the documented stable strings (docs/api.md), e.g. "PIN_INCORRECT" with extra {"retriesLeft": 2}.
-class RpcError : public std::exception {
-  public:
-    RpcError(RpcCode code, std::string reason, std::string message,
-             nlohmann::json extra = nlohmann::json::object())
-        : code_(code), reason_(std::move(reason)), message_(std::move(message)), extra_(std::move(extra)) {}
-    [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
-    [[nodiscard]] RpcCode code() const noexcept { return code_; }
-    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
-    [[nodiscard]] const nlohmann::json& extra() const noexcept { return extra_; }
-
-  private:
-    RpcCode code_;
-    std::string reason_;
-    std::string message_;
-    nlohmann::json extra_;
-};
-
 /// Completes one request exactly once, from any thread: with a result, or with an exception that
 /// toErrorObject() turns into a JSON-RPC error. Dropping it unanswered answers INTERNAL.
 class Responder {
@@ -84,10 +57,12 @@ class Responder {
 using MethodHandler =
     std::function<void(const CallContext&, const nlohmann::json& params, std::shared_ptr<Responder>)>;
 
-/// The single place where an exception becomes a JSON-RPC error object {code, message, data{reason…}}.
-/// Known exceptions (RpcError, cardbridge::card::CardError, cardbridge::InputError, …) map to stable
-/// reasons; anything else is INTERNAL and its what() goes to the log only.
-nlohmann::json toErrorObject(std::exception_ptr error);
+/// One method ready to register: its name, the capability a caller needs, and the handler.
+struct MethodSpec {
+    std::string name;
+    Capability required;
+    MethodHandler handler;
+};
 
 /// Receives notifications ({"jsonrpc":"2.0","method":…,"params":…}) for every connected client whose
 /// capabilities include `required`. Implemented by the network layer; thread-safe.

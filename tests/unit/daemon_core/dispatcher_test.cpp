@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "cardbridge/common/error.hpp"
-#include "cardbridge/daemon/dispatcher.hpp"
-#include "cardbridge/daemon/origin_policy.hpp"
-#include "cardbridge/daemon/reasons.hpp"
-#include "cardbridge/daemon/system_methods.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
+#include "cardbridge/daemon/core/origin_policy.hpp"
+#include "cardbridge/daemon/core/system_methods.hpp"
 
 namespace cardbridge::daemon {
 namespace {
@@ -88,9 +88,27 @@ TEST_F(DispatcherTest, ValidCallAnswersResultWithSameId) {
     EXPECT_EQ(response.at("id"), "abc");
     EXPECT_EQ(response.at("result"), json::object());  // absent params arrive as {}
 
-    response = answer(R"({"jsonrpc":"2.0","id":null,"method":"test.echo","params":[1]})");
+    response = answer(R"({"jsonrpc":"2.0","id":null,"method":"test.echo","params":{}})");
     EXPECT_TRUE(response.at("id").is_null());
-    EXPECT_EQ(response.at("result"), json::array({1}));
+    EXPECT_EQ(response.at("result"), json::object());
+}
+
+TEST_F(DispatcherTest, ParamsAreByNameOnly) {
+    // docs/api.md §1: params is an object or omitted. By position is valid JSON-RPC but not ours.
+    auto response = answer(R"({"jsonrpc":"2.0","id":1,"method":"test.echo","params":[1]})");
+    EXPECT_EQ(response.at("error").at("code"), -32602);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::InvalidParams));
+    response = answer(R"({"jsonrpc":"2.0","id":2,"method":"test.echo","params":[]})");
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::InvalidParams));
+    for (const char* text : {R"({"jsonrpc":"2.0","id":3,"method":"test.echo","params":1})",
+                             R"({"jsonrpc":"2.0","id":3,"method":"test.echo","params":"a"})",
+                             R"({"jsonrpc":"2.0","id":3,"method":"test.echo","params":null})"}) {
+        EXPECT_EQ(reasonOf(answer(text)), reasonName(Reason::InvalidRequest)) << text;
+    }
+    // The capability check comes first: a platform page learns nothing more from a positional call.
+    response = answer(R"({"jsonrpc":"2.0","id":4,"method":"test.secret","params":[1]})");
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::NotAllowed));
+    EXPECT_EQ(secretCalls_, 0);
 }
 
 TEST_F(DispatcherTest, NotificationRunsButSendsNothing) {
@@ -109,14 +127,14 @@ TEST_F(DispatcherTest, NotJsonIsParseErrorWithNullId) {
         auto response = answer(text);
         EXPECT_TRUE(response.at("id").is_null()) << text;
         EXPECT_EQ(response.at("error").at("code"), -32700) << text;
-        EXPECT_EQ(reasonOf(response), reason::PARSE_ERROR) << text;
+        EXPECT_EQ(reasonOf(response), reasonName(Reason::ParseError)) << text;
     }
 }
 
 TEST_F(DispatcherTest, InvalidUtf8InsideStringIsParseError) {
     const std::string text =
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\",\"params\":{\"a\":\"\xc3\x28\"}}";
-    EXPECT_EQ(reasonOf(answer(text)), reason::PARSE_ERROR);
+    EXPECT_EQ(reasonOf(answer(text)), reasonName(Reason::ParseError));
 }
 
 TEST_F(DispatcherTest, DeepJsonIsRefusedBeforeAnyHandlerRuns) {
@@ -124,7 +142,7 @@ TEST_F(DispatcherTest, DeepJsonIsRefusedBeforeAnyHandlerRuns) {
     for (int i = 0; i < 100000; ++i) deep += '[';
     // Unterminated on purpose: the depth check must stop the scan long before the end.
     auto response = answer(deep);
-    EXPECT_EQ(reasonOf(response), reason::PARSE_ERROR);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::ParseError));
     EXPECT_EQ(countCalls_, 0);
 
     // Exactly at the limit is fine: object(1) > params(2) > 14 arrays = 16.
@@ -133,7 +151,7 @@ TEST_F(DispatcherTest, DeepJsonIsRefusedBeforeAnyHandlerRuns) {
     EXPECT_TRUE(answer(atLimit).contains("result"));
     std::string overLimit = R"({"jsonrpc":"2.0","id":3,"method":"test.echo","params":{"x":)";
     overLimit += std::string(15, '[') + std::string(15, ']') + "}}";
-    EXPECT_EQ(reasonOf(answer(overLimit)), reason::PARSE_ERROR);
+    EXPECT_EQ(reasonOf(answer(overLimit)), reasonName(Reason::ParseError));
 }
 
 TEST_F(DispatcherTest, BoundedParserRefusesDepthAndKeepsShallow) {
@@ -159,7 +177,7 @@ TEST_F(DispatcherTest, NotJsonRpcIsInvalidRequest) {
     for (const auto& text : cases) {
         auto response = answer(text);
         EXPECT_EQ(response.at("error").at("code"), -32600) << text;
-        EXPECT_EQ(reasonOf(response), reason::INVALID_REQUEST) << text;
+        EXPECT_EQ(reasonOf(response), reasonName(Reason::InvalidRequest)) << text;
     }
     // The id is echoed when it was valid, so the client can match the error.
     EXPECT_EQ(answer(R"({"jsonrpc":"1.0","id":9,"method":"test.echo"})").at("id"), 9);
@@ -171,13 +189,13 @@ TEST_F(DispatcherTest, UnknownMethodIsMethodNotFound) {
     auto response = answer(R"({"jsonrpc":"2.0","id":1,"method":"no.such.method"})");
     EXPECT_EQ(response.at("id"), 1);
     EXPECT_EQ(response.at("error").at("code"), -32601);
-    EXPECT_EQ(reasonOf(response), reason::METHOD_NOT_FOUND);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::MethodNotFound));
 }
 
 TEST_F(DispatcherTest, MissingCapabilityIsNotAllowedAndHandlerDoesNotRun) {
     auto response = answer(R"({"jsonrpc":"2.0","id":1,"method":"test.secret"})", platformCaller());
     EXPECT_EQ(response.at("error").at("code"), -32000);
-    EXPECT_EQ(reasonOf(response), reason::NOT_ALLOWED);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::NotAllowed));
     EXPECT_EQ(secretCalls_, 0);
 
     response = answer(R"({"jsonrpc":"2.0","id":2,"method":"test.secret"})", ownCaller());
@@ -188,7 +206,7 @@ TEST_F(DispatcherTest, MissingCapabilityIsNotAllowedAndHandlerDoesNotRun) {
 TEST_F(DispatcherTest, HandlerThrowingBecomesStableReasonWithoutInternalText) {
     dispatcher_.add("throw.rpc", Capability::Read,
                     [](const CallContext&, const json&, std::shared_ptr<Responder>) {
-                        throw RpcError(RpcCode::ApplicationError, "CARD_ABSENT", "no card", {{"slot", 1}});
+                        throw RpcError(Reason::CardAbsent, {{"slot", 1}}, "no card");
                     });
     dispatcher_.add("throw.input", Capability::Read,
                     [](const CallContext&, const json&, std::shared_ptr<Responder>) {
@@ -211,20 +229,21 @@ TEST_F(DispatcherTest, HandlerThrowingBecomesStableReasonWithoutInternalText) {
 
     response = answer(R"({"jsonrpc":"2.0","id":2,"method":"throw.input"})");
     EXPECT_EQ(response.at("error").at("code"), -32602);
-    EXPECT_EQ(reasonOf(response), reason::INVALID_PARAMS);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::InvalidParams));
     EXPECT_EQ(response.dump().find("secret detail"), std::string::npos);
 
     response = answer(R"({"jsonrpc":"2.0","id":3,"method":"throw.runtime"})");
     EXPECT_EQ(response.at("error").at("code"), -32603);
-    EXPECT_EQ(reasonOf(response), reason::INTERNAL);
+    EXPECT_EQ(reasonOf(response), reasonName(Reason::Internal));
     EXPECT_EQ(response.dump().find("secret detail"), std::string::npos);
     EXPECT_EQ(response.dump().find("deadbeef"), std::string::npos);
 
-    EXPECT_EQ(reasonOf(answer(R"({"jsonrpc":"2.0","id":4,"method":"throw.int"})")), reason::INTERNAL);
+    EXPECT_EQ(reasonOf(answer(R"({"jsonrpc":"2.0","id":4,"method":"throw.int"})")),
+              reasonName(Reason::Internal));
     EXPECT_EQ(reasonOf(answer(R"({"jsonrpc":"2.0","id":5,"method":"throw.params","params":{"n":"x"}})")),
-              reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
     EXPECT_EQ(reasonOf(answer(R"({"jsonrpc":"2.0","id":6,"method":"throw.params","params":{}})")),
-              reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
     EXPECT_EQ(answer(R"({"jsonrpc":"2.0","id":7,"method":"throw.params","params":{"n":3}})").at("result"), 3);
 }
 
@@ -264,7 +283,7 @@ TEST_F(DispatcherTest, RawResultIsSplicedWithTheSameBytesAsAParsedOne) {
 TEST_F(DispatcherTest, DroppedResponderAnswersInternal) {
     dispatcher_.add("drop", Capability::Read,
                     [](const CallContext&, const json&, std::shared_ptr<Responder>) {});
-    EXPECT_EQ(reasonOf(answer(R"({"jsonrpc":"2.0","id":1,"method":"drop"})")), reason::INTERNAL);
+    EXPECT_EQ(reasonOf(answer(R"({"jsonrpc":"2.0","id":1,"method":"drop"})")), reasonName(Reason::Internal));
 }
 
 TEST_F(DispatcherTest, ResponderMayCompleteLaterFromAnotherThread) {
@@ -285,14 +304,14 @@ TEST_F(DispatcherTest, ResponderMayCompleteLaterFromAnotherThread) {
 TEST_F(DispatcherTest, RefuseAnswersWithTheRequestsIdAndRunsNothing) {
     std::vector<std::string> sent;
     auto collect = [&sent](std::string response) { sent.push_back(std::move(response)); };
-    const RpcError limited(RpcCode::ApplicationError, reason::RATE_LIMITED, "too many requests");
+    const RpcError limited(Reason::RateLimited, {}, "too many requests");
     dispatcher_.refuse(R"({"jsonrpc":"2.0","id":11,"method":"test.count"})", limited, collect);
     dispatcher_.refuse("garbage", limited, collect);
     dispatcher_.refuse(R"({"jsonrpc":"2.0","method":"test.count"})", limited, collect);
     ASSERT_EQ(sent.size(), 3U);
     auto first = json::parse(sent[0]);
     EXPECT_EQ(first.at("id"), 11);
-    EXPECT_EQ(reasonOf(first), reason::RATE_LIMITED);
+    EXPECT_EQ(reasonOf(first), reasonName(Reason::RateLimited));
     EXPECT_TRUE(json::parse(sent[1]).at("id").is_null());
     EXPECT_TRUE(sent[2].empty());  // a notification gets nothing
     EXPECT_EQ(countCalls_, 0);
@@ -312,7 +331,7 @@ TEST_F(DispatcherTest, MethodsForListsOnlyAllowedMethods) {
 }
 
 TEST_F(DispatcherTest, SystemHelloDescribesDaemonAndCaller) {
-    registerSystemMethods(dispatcher_, SystemInfo{"1.2.3", 23444});
+    dispatcher_.add(systemHello(dispatcher_, SystemInfo{"1.2.3", [] { return std::uint16_t{23444}; }}));
     auto result = answer(R"({"jsonrpc":"2.0","id":1,"method":"system.hello"})").at("result");
     EXPECT_EQ(result.at("product"), "cardbridge");
     EXPECT_EQ(result.at("version"), "1.2.3");

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "cardbridge/common/logging.hpp"
-#include "cardbridge/daemon/config.hpp"
+#include "cardbridge/daemon/core/config.hpp"
 
 namespace cardbridge::daemon {
 

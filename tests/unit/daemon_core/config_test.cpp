@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "cardbridge/daemon/config.hpp"
+#include "cardbridge/daemon/core/config.hpp"
 
 namespace cardbridge::daemon {
 namespace {

@@ -9,9 +9,10 @@
 #include <thread>
 
 #include "card_test_support.hpp"
-#include "cardbridge/daemon/card_methods.hpp"
-#include "cardbridge/daemon/card_service.hpp"
-#include "cardbridge/daemon/reasons.hpp"
+#include "cardbridge/daemon/core/card_methods.hpp"
+#include "cardbridge/daemon/core/card_service.hpp"
+#include "cardbridge/daemon/core/errors.hpp"
+#include "cardbridge/daemon/core/health.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::daemon {
@@ -259,14 +260,15 @@ TEST_F(CardMethods, ExportPemAndDer) {
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9A"}, {"format", "der"}})->result(),
               (json{{"format", "der"}, {"data", base64(cert_.der)}}));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9c"}})->reason(),
-              reason::CERT_NOT_FOUND);
+              reasonName(Reason::CertNotFound));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9b"}})->reason(),
-              reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9a"}, {"format", "p12"}})->reason(),
-              reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", 154}})->reason(),
-              reason::INVALID_PARAMS);
-    EXPECT_EQ(call("certificates.export", json::array({READER, "9a"}))->reason(), reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
+    EXPECT_EQ(call("certificates.export", json::array({READER, "9a"}))->reason(),
+              reasonName(Reason::InvalidParams));
     EXPECT_TRUE(transport_->finished());
 }
 
@@ -276,7 +278,7 @@ TEST_F(CardMethods, WrongPinCountsDownAndIsCached) {
     auto r = call("pin.change", {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}});
     json error = r->error();
     EXPECT_EQ(error["code"], -32000);
-    EXPECT_EQ(error["data"]["reason"], reason::PIN_INCORRECT);
+    EXPECT_EQ(error["data"]["reason"], reasonName(Reason::PinIncorrect));
     EXPECT_EQ(error["data"]["retriesLeft"], 2);
     EXPECT_EQ(call("cards.list")->result()[0]["pin"], (json{{"state", "ok"}, {"retriesLeft", 2}}));
     EXPECT_TRUE(transport_->finished());
@@ -286,7 +288,7 @@ TEST_F(CardMethods, BlockedPin) {
     insertCard();
     transport_->add({step(SELECT, SELECT_OK), step(changePinCmd("000000", "258014"), "6983")});
     auto r = call("pin.change", {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}});
-    EXPECT_EQ(r->reason(), reason::PIN_BLOCKED);
+    EXPECT_EQ(r->reason(), reasonName(Reason::PinBlocked));
     EXPECT_EQ(call("cards.list")->result()[0]["pin"], (json{{"state", "blocked"}, {"retriesLeft", 0}}));
 }
 
@@ -295,7 +297,7 @@ TEST_F(CardMethods, PolicyViolationNeverReachesTheCard) {
     const std::size_t apdus = transport_->sent().size();
     auto r = call("pin.change", {{"reader", READER}, {"oldPin", "123456"}, {"newPin", "123456"}});
     json error = r->error();
-    EXPECT_EQ(error["data"]["reason"], reason::PIN_POLICY);
+    EXPECT_EQ(error["data"]["reason"], reasonName(Reason::PinPolicy));
     EXPECT_EQ(error["data"]["violation"], "Sequential");
     EXPECT_EQ(call("pin.change", {{"reader", READER}, {"oldPin", "123456"}, {"newPin", "12a456"}})
                   ->error()["data"]["violation"],
@@ -321,10 +323,10 @@ TEST_F(CardMethods, PinParamsAreWipedInPlace) {
     auto r = call("pin.change", params);
     EXPECT_EQ(params["oldPin"], "");
     EXPECT_EQ(params["newPin"], "");
-    EXPECT_EQ(r->reason(), reason::PIN_INCORRECT);
+    EXPECT_EQ(r->reason(), reasonName(Reason::PinIncorrect));
     // Even when the request is otherwise invalid.
     json bad = {{"reader", 7}, {"oldPin", "000000"}, {"newPin", "258014"}};
-    EXPECT_EQ(call("pin.change", bad)->reason(), reason::INVALID_PARAMS);
+    EXPECT_EQ(call("pin.change", bad)->reason(), reasonName(Reason::InvalidParams));
     EXPECT_EQ(bad["oldPin"], "");
     EXPECT_EQ(bad["newPin"], "");
 }
@@ -332,11 +334,11 @@ TEST_F(CardMethods, PinParamsAreWipedInPlace) {
 TEST_F(CardMethods, ParamErrors) {
     insertCard();
     EXPECT_EQ(call("pin.change", {{"reader", READER}, {"oldPin", 123456}, {"newPin", "258014"}})->reason(),
-              reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
     EXPECT_EQ(call("pin.change", {{"reader", READER}, {"newPin", "258014"}})->reason(),
-              reason::INVALID_PARAMS);
-    EXPECT_EQ(call("pin.change", json("x"))->reason(), reason::INVALID_PARAMS);
-    EXPECT_EQ(call("readers.list", {{"x", 1}})->reason(), reason::INVALID_PARAMS);
+              reasonName(Reason::InvalidParams));
+    EXPECT_EQ(call("pin.change", json("x"))->reason(), reasonName(Reason::InvalidParams));
+    EXPECT_EQ(call("readers.list", {{"x", 1}})->reason(), reasonName(Reason::InvalidParams));
     EXPECT_EQ(call("cards.list", json::object())->result().size(), 1u);
 }
 
@@ -344,14 +346,14 @@ TEST_F(CardMethods, UnknownReaderAndAbsentCard) {
     service_->handleEvent({ReaderEvent::Kind::ReaderAdded, READER, {}});
     sink_.waitFor("reader.added");
     EXPECT_EQ(call("certificates.export", {{"reader", "No Such Reader"}, {"slot", "9a"}})->reason(),
-              reason::READER_UNAVAILABLE);
+              reasonName(Reason::ReaderUnavailable));
     EXPECT_EQ(
         call("pin.change", {{"reader", "No Such Reader"}, {"oldPin", "1"}, {"newPin", "258014"}})->reason(),
-        reason::READER_UNAVAILABLE);
+        reasonName(Reason::ReaderUnavailable));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9a"}})->reason(),
-              reason::CARD_ABSENT);
+              reasonName(Reason::CardAbsent));
     EXPECT_EQ(call("pin.change", {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}})->reason(),
-              reason::CARD_ABSENT);
+              reasonName(Reason::CardAbsent));
     EXPECT_EQ(call("cards.list")->result(), json::array());
     EXPECT_EQ(call("readers.list")->result(), (json::array({{{"name", READER}, {"cardPresent", false}}})));
 }
@@ -362,7 +364,7 @@ TEST_F(CardMethods, RemovalDropsTheCache) {
     EXPECT_EQ(sink_.waitFor("card.removed"), (json{{"reader", READER}}));
     EXPECT_EQ(call("cards.list")->result(), json::array());
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9a"}})->reason(),
-              reason::CARD_ABSENT);
+              reasonName(Reason::CardAbsent));
 
     // Inserted again: read again.
     transport_->add(readInfoScript("63C2"));
@@ -379,7 +381,7 @@ TEST_F(CardMethods, ReaderRemovalNotifiesInOrder) {
     EXPECT_EQ(sink_.methods(),
               (std::vector<std::string>{"reader.added", "card.inserted", "card.removed", "reader.removed"}));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9a"}})->reason(),
-              reason::READER_UNAVAILABLE);
+              reasonName(Reason::ReaderUnavailable));
     EXPECT_EQ(call("readers.list")->result(), json::array());
 }
 
@@ -389,9 +391,9 @@ TEST_F(CardMethods, NonPivCardIsReportedNotFatal) {
     service_->handleEvent({ReaderEvent::Kind::CardInserted, READER, transport_->atr()});
     json inserted = sink_.waitFor("card.inserted");
     EXPECT_TRUE(inserted["card"].is_null());
-    EXPECT_EQ(inserted["error"], reason::CARD_UNSUPPORTED);
-    EXPECT_EQ(call("readers.list")->result()[0]["cardError"], reason::CARD_UNSUPPORTED);
-    EXPECT_EQ(service_->health()["problems"][0]["reason"], reason::CARD_UNSUPPORTED);
+    EXPECT_EQ(inserted["error"], reasonName(Reason::CardUnsupported));
+    EXPECT_EQ(call("readers.list")->result()[0]["cardError"], reasonName(Reason::CardUnsupported));
+    EXPECT_EQ(cardHealth(*service_)["problems"][0]["reason"], reasonName(Reason::CardUnsupported));
     // cards.list retries the read on demand and leaves the card out when it still fails.
     transport_->add({step(SELECT, "6A82")});
     EXPECT_EQ(call("cards.list")->result(), json::array());
@@ -400,22 +402,22 @@ TEST_F(CardMethods, NonPivCardIsReportedNotFatal) {
 
 TEST_F(CardMethods, ServiceLossAndReturn) {
     insertCard();
-    EXPECT_EQ(service_->health()["status"], "ok");
+    EXPECT_EQ(cardHealth(*service_)["status"], "ok");
     service_->handleEvent({ReaderEvent::Kind::CardRemoved, READER, {}});
     service_->handleEvent({ReaderEvent::Kind::ReaderRemoved, READER, {}});
     service_->handleEvent({ReaderEvent::Kind::ServiceLost, "", {}});
-    json health = service_->health();
+    json health = cardHealth(*service_);
     EXPECT_EQ(health["pcscAvailable"], false);
     EXPECT_EQ(health["status"], "degraded");
-    EXPECT_EQ(health["problems"][0]["reason"], reason::PCSC_UNAVAILABLE);
-    EXPECT_EQ(call("readers.list")->reason(), reason::PCSC_UNAVAILABLE);
-    EXPECT_EQ(call("cards.list")->reason(), reason::PCSC_UNAVAILABLE);
+    EXPECT_EQ(health["problems"][0]["reason"], reasonName(Reason::PcscUnavailable));
+    EXPECT_EQ(call("readers.list")->reason(), reasonName(Reason::PcscUnavailable));
+    EXPECT_EQ(call("cards.list")->reason(), reasonName(Reason::PcscUnavailable));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9a"}})->reason(),
-              reason::PCSC_UNAVAILABLE);
+              reasonName(Reason::PcscUnavailable));
 
     service_->handleEvent({ReaderEvent::Kind::ServiceRestored, "", {}});
     EXPECT_TRUE(service_->pcscAvailable());
-    EXPECT_EQ(service_->health()["problems"][0]["reason"], reason::NO_READER);
+    EXPECT_EQ(cardHealth(*service_)["problems"][0]["reason"], reasonName(Reason::NoReader));
     EXPECT_EQ(call("readers.list")->result(), json::array());
 }
 
@@ -465,7 +467,7 @@ TEST_F(CardMethods, SetSinkIsSafeWhileNotificationsFlow) {
 
 TEST_F(CardMethods, HealthHasNoSecretsOrCertificates) {
     insertCard();
-    json health = service_->health();
+    json health = cardHealth(*service_);
     EXPECT_EQ(health["readers"][0]["name"], READER);
     EXPECT_EQ(health["readers"][0]["card"]["certificates"], 1);
     EXPECT_EQ(health["readers"][0]["card"]["pin"]["state"], "ok");

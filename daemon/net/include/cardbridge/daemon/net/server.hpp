@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cardbridge/daemon/config.hpp"
-#include "cardbridge/daemon/dispatcher.hpp"
-#include "cardbridge/daemon/rpc.hpp"
+#include "cardbridge/daemon/core/config.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/rpc.hpp"
 
 namespace cardbridge::daemon {
 
@@ -21,7 +21,6 @@ struct ServerOptions {
     std::filesystem::path certChainPem;      ///< leaf first, then intermediates (PEM)
     std::filesystem::path keyPem;            ///< the leaf's private key (PEM)
     std::filesystem::path webRoot;           ///< bundled web UI folder, served at https://127.0.0.1:PORT/
-    std::string version;                     ///< semver reported by system.hello
     std::function<nlohmann::json()> health;  ///< GET /health body; must not contain secrets; may be empty
 };
 
@@ -36,7 +35,7 @@ class Server {
     Server& operator=(const Server&) = delete;
 
     /// Binds the first port of config.ports free on both loopbacks (::1 is skipped with a warning when
-    /// the host has no IPv6), registers system.hello on the dispatcher, logs and returns the port.
+    /// the host has no IPv6), logs and returns the port.
     /// Call once, before run(). Throws std::runtime_error when no port is free.
     std::uint16_t start();
 

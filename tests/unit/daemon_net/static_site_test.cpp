@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cardbridge/daemon/static_site.hpp"
-#include "cardbridge/daemon/token_bucket.hpp"
+#include "cardbridge/daemon/net/static_site.hpp"
+#include "cardbridge/daemon/net/token_bucket.hpp"
 
 namespace cardbridge::daemon {
 namespace {

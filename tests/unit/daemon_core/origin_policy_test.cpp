@@ -1,7 +1,7 @@
 // Origin allowlist, capabilities per origin, Host check against DNS rebinding.
 #include <gtest/gtest.h>
 
-#include "cardbridge/daemon/origin_policy.hpp"
+#include "cardbridge/daemon/core/origin_policy.hpp"
 
 namespace cardbridge::daemon {
 namespace {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cardbridge/daemon/config.hpp"
-#include "cardbridge/daemon/rpc.hpp"
+#include "cardbridge/daemon/core/config.hpp"
+#include "cardbridge/daemon/core/rpc.hpp"
 
 namespace cardbridge::daemon {
 

@@ -1,4 +1,4 @@
-#include "cardbridge/card/scripted_transport.hpp"
+#include "fakes/scripted_transport.hpp"
 
 #include "cardbridge/common/bytes.hpp"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cardbridge/daemon/rpc.hpp"
+#include "cardbridge/daemon/core/rpc.hpp"
 
 namespace cardbridge::daemon {
 
@@ -25,6 +25,8 @@ class Dispatcher {
 
     /// Registers `name`; callers without `required` get NOT_ALLOWED. Throws std::logic_error on duplicates.
     void add(std::string name, Capability required, MethodHandler handler);
+    /// add(spec.name, spec.required, spec.handler).
+    void add(MethodSpec spec);
 
     /// Handles one text frame and calls `send` exactly once (see Send); a request without id is a
     /// notification: its handler runs but nothing is sent back. Never throws.

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cardbridge/daemon/logging.hpp"
+#include "cardbridge/daemon/core/logging.hpp"
 
 namespace cardbridge::daemon {
 namespace {

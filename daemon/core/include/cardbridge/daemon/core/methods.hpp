@@ -1,0 +1,15 @@
+// The one place where the daemon's JSON-RPC methods are registered (docs/api.md §3–4).
+#pragma once
+
+#include "cardbridge/daemon/core/card_service.hpp"
+#include "cardbridge/daemon/core/dispatcher.hpp"
+#include "cardbridge/daemon/core/system_methods.hpp"
+
+namespace cardbridge::daemon {
+
+/// Registers every method of the API on `dispatcher`: system.hello, then the card methods (readers.list,
+/// cards.list, certificates.export, pin.change). `dispatcher` and `cards` must outlive the handlers.
+/// Call before serving. Throws std::logic_error when a name is already registered.
+void registerMethods(Dispatcher& dispatcher, CardService& cards, SystemInfo system);
+
+}  // namespace cardbridge::daemon
