@@ -7,7 +7,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-namespace reason = daemon::reason;
+using daemon::Reason;
+using daemon::reasonName;
 
 class NetRpcTest : public NetFixture {};
 
