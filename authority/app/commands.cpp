@@ -48,7 +48,7 @@ struct Runtime {
     AuthorityKeys keys;
     std::unique_ptr<SmsGateway> sms;
     SystemClock clock;
-    OpenSslRandom random;
+    SystemRandom random;
     UnlockService service;
     Registry registry;
 };

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "cardbridge/authority/clock.hpp"
+#include "cardbridge/common/clock.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "cardbridge/rules/form.hpp"
 

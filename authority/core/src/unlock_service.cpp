@@ -6,6 +6,7 @@
 
 #include "cardbridge/authority/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/rules/magic.hpp"
 #include "cardbridge/rules/puk.hpp"
 #include "cardbridge/rules/sms_code.hpp"
@@ -150,8 +151,8 @@ CreatedUnlock UnlockService::create(const CreateUnlock& request) {
     bool match = rules::sameOrganization(form.organization, reg.organization);
     match = (detail::nameKey(form.name) == detail::nameKey(reg.applicantName)) && match;
     match = (form.idType == reg.idType) && match;
-    match = crypto::constantTimeEquals(handlerHash, reg.idHash) && match;
-    match = crypto::constantTimeEquals(form.phone, reg.phone) && match;
+    match = constantTimeEquals(handlerHash, reg.idHash) && match;
+    match = constantTimeEquals(form.phone, reg.phone) && match;
 
     UnlockRequestRecord r;
     r.id = randomHex(random_, 16);
@@ -220,12 +221,7 @@ void requireState(const UnlockRequestRecord& r, RequestState state) {
 }
 
 rules::SmsCodeMachine machine(const AuthorityKeys& keys, const Clock& clock, Random& random) {
-    return rules::SmsCodeMachine(
-        keys.idKey, [&clock] { return clock.now(); },
-        [&random](std::span<std::uint8_t> out) {
-            const Bytes bytes = random.bytes(out.size());
-            std::copy(bytes.begin(), bytes.end(), out.begin());
-        });
+    return rules::SmsCodeMachine(keys.idKey, clock, random);
 }
 
 }  // namespace
@@ -378,7 +374,7 @@ AttachmentInfo UnlockService::putAttachment(const std::string& requestId, const 
         a.kind = kind;
         a.contentType = std::string(*type);
         a.size = static_cast<std::int64_t>(bytes.size());
-        a.sha256 = crypto::sha256Hex(bytes);
+        a.sha256 = toHex(sha256(bytes));
         a.nonce = random_.bytes(12);
         const Bytes aad = toBytes(r.id + kind);
         auto sealed = crypto::seal(keys_.attachment, a.nonce, aad, bytes);
@@ -537,7 +533,7 @@ AttachmentContent UnlockService::attachment(const std::string& requestId, const 
     if (!a) fail(reason::ATTACHMENT_NOT_FOUND, "no such attachment");
     if (a->purgedAt) fail(reason::ATTACHMENT_PURGED, "attachment purged");
     auto plain = crypto::open(keys_.attachment, a->nonce, toBytes(r.id + kind), a->ciphertext, a->tag);
-    if (!plain || crypto::sha256Hex(*plain) != a->sha256) {
+    if (!plain || toHex(sha256(*plain)) != a->sha256) {
         audit("reviewer:" + reviewer, "attachment.corrupt", r.id, json{{"kind", kind}}.dump());
         fail(reason::ATTACHMENT_CORRUPT, "attachment failed authentication");
     }

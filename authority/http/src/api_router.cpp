@@ -1,15 +1,16 @@
 // /v1/… → UnlockService. Parsing and validation here; decisions in the service; errors in one function.
 #include "cardbridge/authority/http/api_router.hpp"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
 
 #include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/common/base64.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/secret.hpp"
+#include "cardbridge/common/time.hpp"
 
 namespace cardbridge::authority::http {
 
@@ -190,7 +191,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         const nlohmann::json body = readJson(request, options_, false);
         CreateUnlock create;
         const std::string certificate = stringField(body, "certificate", "certificate");
-        auto der = decodeBase64(certificate);
+        auto der = base64Decode(certificate);
         if (!der || der->empty()) {
             refuse(reason::FORM_INVALID, 400, "certificate is not base64", {{"field", "certificate"}});
         }
@@ -373,49 +374,6 @@ std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDept
         return std::nullopt;
     }
     return json;
-}
-
-std::optional<Bytes> decodeBase64(std::string_view text) {
-    static constexpr std::string_view ALPHABET =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (text.size() % 4 != 0) return std::nullopt;
-    Bytes out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        std::uint32_t chunk = 0;
-        int pad = 0;
-        for (std::size_t k = 0; k < 4; ++k) {
-            const char c = text[i + k];
-            std::uint32_t value = 0;
-            if (c == '=') {
-                // Padding only at the very end, at most two, and nothing after it.
-                if (i + 4 != text.size() || k < 2) return std::nullopt;
-                ++pad;
-            } else {
-                if (pad > 0) return std::nullopt;
-                const auto at = ALPHABET.find(c);
-                if (at == std::string_view::npos) return std::nullopt;
-                value = static_cast<std::uint32_t>(at);
-            }
-            chunk = (chunk << 6) | value;
-        }
-        out.push_back(static_cast<std::uint8_t>(chunk >> 16));
-        if (pad < 2) out.push_back(static_cast<std::uint8_t>((chunk >> 8) & 0xFF));
-        if (pad < 1) out.push_back(static_cast<std::uint8_t>(chunk & 0xFF));
-    }
-    return out;
-}
-
-std::string isoTime(Seconds time) {
-    const auto days = std::chrono::floor<std::chrono::days>(time);
-    const std::chrono::year_month_day date{days};
-    const std::chrono::hh_mm_ss clock{time - days};
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                  static_cast<int>(clock.seconds().count()));
-    return buffer;
 }
 
 }  // namespace cardbridge::authority::http

@@ -7,8 +7,10 @@
 #include "cardbridge/authority/errors.hpp"
 #include "cardbridge/authority/http/api_router.hpp"
 #include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/openssl.hpp"
 #include "cardbridge/common/secret.hpp"
+#include "cardbridge/common/time.hpp"
 
 namespace cardbridge::authority::http {
 

@@ -13,11 +13,12 @@
 #include <vector>
 
 #include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/fakes.hpp"
 #include "cardbridge/authority/registry.hpp"
 #include "cardbridge/authority/sqlite_storage.hpp"
 #include "cardbridge/authority/unlock_service.hpp"
 #include "cardbridge/rules/form.hpp"
+#include "fakes/clock_random.hpp"
+#include "fakes/sms_gateway.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::authority::test {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "http_fixture.hpp"
 
 namespace cardbridge::authority::test {
@@ -100,7 +101,7 @@ TEST_F(ReviewPages, LoginNeedsTheFormsCsrfAndTheRightPassword) {
     EXPECT_EQ(get("/review/", cookie(token)).status, 200u);
     // Storage keeps only hashes of the token.
     EXPECT_FALSE(storage_->findSession(token));
-    EXPECT_TRUE(storage_->findSession(http::sha256Hex(token)));
+    EXPECT_TRUE(storage_->findSession(sha256Hex(token)));
 }
 
 TEST_F(ReviewPages, LoginAttemptsAreRateLimitedPerAddress) {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {
 

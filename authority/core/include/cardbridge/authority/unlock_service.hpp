@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/authority/config.hpp"
 #include "cardbridge/authority/keys.hpp"
 #include "cardbridge/authority/sms_gateway.hpp"
 #include "cardbridge/authority/storage.hpp"
 #include "cardbridge/authority/trust.hpp"
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
 #include "cardbridge/common/secret.hpp"
 
 namespace cardbridge::authority {

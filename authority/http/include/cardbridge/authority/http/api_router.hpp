@@ -64,10 +64,4 @@ bool isKindToken(std::string_view text) noexcept;
 /// object"). Pure.
 std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDepth, std::string& problem);
 
-/// Strict RFC 4648 base64 (padding required, no whitespace or line breaks). nullopt when malformed. Pure.
-std::optional<Bytes> decodeBase64(std::string_view text);
-
-/// ISO 8601 UTC, "2025-01-02T03:04:05Z". Pure.
-std::string isoTime(Seconds time);
-
 }  // namespace cardbridge::authority::http

@@ -1,4 +1,5 @@
-// Reviewer passwords: scrypt (RFC 7914) with a random salt, encoded with its parameters.
+// Reviewer passwords: scrypt (RFC 7914) with a random salt, encoded with its parameters. (SHA-256 and
+// constant-time comparison: cardbridge/common/digest.hpp.)
 #pragma once
 
 #include <string>
@@ -21,11 +22,5 @@ std::string hashPassword(std::string_view password, const ScryptParams& params =
 /// Recomputes the key with the encoded salt and parameters and compares in constant time. False for a
 /// malformed encoding or parameters outside log2N 10..20, r 1..16, p 1..4. Never throws.
 bool verifyPassword(std::string_view password, std::string_view encoded) noexcept;
-
-/// Equal lengths and bytes, compared in time independent of where they differ. Never throws.
-bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
-
-/// SHA-256 of `text`, lower-case hex. Throws OpenSslError.
-std::string sha256Hex(std::string_view text);
 
 }  // namespace cardbridge::authority::http

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/authority/http/http_types.hpp"
 #include "cardbridge/authority/unlock_service.hpp"
+#include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority::http {
 
