@@ -1,4 +1,4 @@
-// Shared helpers of Registry and UnlockService: form validation errors, ID hashing, masking.
+// Shared helpers of Registry and the unlock flow's parts: form validation errors, ID hashing, masking.
 #pragma once
 
 #include <string>

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/http/http_codecs.hpp"
 #include "cardbridge/common/base64.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/secret.hpp"
@@ -17,6 +18,7 @@ namespace cardbridge::authority::http {
 namespace {
 
 constexpr std::string_view PREFIX = "/v1/unlock-requests";
+constexpr std::string_view COLLECTION = "unlock-requests";
 
 // HTTP-level reasons (the service's are in errors.hpp).
 constexpr std::string_view NOT_FOUND = "NOT_FOUND";
@@ -30,18 +32,6 @@ constexpr std::string_view INTERNAL = "INTERNAL";
 [[noreturn]] void refuse(std::string_view why, int status, std::string message,
                          nlohmann::json extra = nlohmann::json::object()) {
     throw AuthorityError(why, status, std::move(message), std::move(extra));
-}
-
-std::vector<std::string_view> segments(std::string_view path) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        const std::size_t at = path.find('/', start);
-        out.push_back(path.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-        if (at == std::string_view::npos) break;
-        start = at + 1;
-    }
-    return out;
 }
 
 void allow(const HttpRequest& request, std::string_view allowed) {
@@ -81,7 +71,7 @@ nlohmann::json attachmentJson(const AttachmentInfo& a) {
 
 nlohmann::json statusJson(const RequestStatus& s) {
     nlohmann::json j = {{"requestId", s.requestId},
-                        {"route", s.route},
+                        {"route", toString(s.route)},
                         {"state", s.state},
                         {"createdAt", isoTime(s.createdAt)},
                         {"dueIsEstimate", s.dueIsEstimate},
@@ -154,7 +144,8 @@ HttpResponse ApiRouter::handle(const HttpRequest& request) const noexcept {
 }
 
 std::size_t ApiRouter::bodyLimit(std::string_view method, std::string_view target) const noexcept {
-    if (isAttachmentPath(method, target)) return options_.attachmentMaxBytes + options_.attachmentSlackBytes;
+    if (isAttachmentPath(method, target))
+        return service_.review().attachmentMaxBytes() + options_.attachmentSlackBytes;
     return options_.jsonMaxBytes;
 }
 
@@ -162,7 +153,7 @@ HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view t
     try {
         if (isAttachmentPath(method, target)) {
             refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
-                   {{"limit", options_.attachmentMaxBytes}});
+                   {{"limit", service_.review().attachmentMaxBytes()}});
         }
         refuse(BODY_TOO_LARGE, 413, "body over the limit", {{"limit", options_.jsonMaxBytes}});
     } catch (...) {
@@ -184,9 +175,10 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         response.set("WWW-Authenticate", "Bearer realm=\"cardbridge-authority\"");
         return response;
     }
-    const auto parts = segments(path.substr(PREFIX.size()));
-    // parts[0] is "" (path after PREFIX starts with '/') or the whole rest when it does not.
-    if (parts.size() == 1 && parts[0].empty()) {
+    // {"v1", "unlock-requests", id, action, kind}: the second segment must be exactly the collection's name.
+    const auto parts = splitPath(path);
+    if (parts.size() < 2 || parts[1] != COLLECTION) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (parts.size() == 2) {
         allow(request, "POST");
         const nlohmann::json body = readJson(request, options_, false);
         CreateUnlock create;
@@ -207,44 +199,41 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         create.handler.idNumber = stringField(*handler, "idNumber", "handler.idNumber");
         create.handler.phone = stringField(*handler, "phone", "handler.phone");
         create.clientAddress = request.clientAddress;
-        const CreatedUnlock created = service_.create(create);
+        const CreatedUnlock created = service_.requests().create(create);
         wipe(create.handler.idNumber);
-        nlohmann::json out = {{"requestId", created.requestId}, {"route", created.route}};
+        nlohmann::json out = {{"requestId", created.requestId}, {"route", toString(created.route)}};
         if (created.maskedPhone) out["maskedPhone"] = *created.maskedPhone;
         return jsonResponse(201, out);
     }
-    if (parts.size() < 2 || !parts[0].empty()) refuse(NOT_FOUND, 404, "no such endpoint");
     // Junk and traversal attempts look exactly like an unknown request, and never reach storage.
-    if (!isRequestId(parts[1])) refuse(reason::REQUEST_NOT_FOUND, 404, "malformed request id");
-    const std::string id(parts[1]);
-    if (parts.size() == 2) {
-        if (request.method == "GET") return jsonResponse(200, statusJson(service_.status(id)));
+    if (!isRequestId(parts[2])) refuse(reason::REQUEST_NOT_FOUND, 404, "malformed request id");
+    const std::string id(parts[2]);
+    if (parts.size() == 3) {
+        if (request.method == "GET") return jsonResponse(200, statusJson(service_.requests().status(id)));
         if (request.method == "DELETE") {
-            return jsonResponse(200, statusJson(service_.withdraw(id, "client:" + request.clientAddress)));
+            return jsonResponse(
+                200, statusJson(service_.requests().withdraw(id, "client:" + request.clientAddress)));
         }
         refuse(METHOD_NOT_ALLOWED, 405, "method not allowed", {{"allow", "GET, DELETE"}});
     }
-    const std::string_view action = parts[2];
-    if (parts.size() == 4 && action == "attachments") {
+    const std::string_view action = parts[3];
+    if (parts.size() == 5 && action == "attachments") {
         allow(request, "PUT");
-        if (!isKindToken(parts[3])) refuse(reason::ATTACHMENT_KIND, 400, "malformed attachment kind");
+        if (!isKindToken(parts[4])) refuse(reason::ATTACHMENT_KIND, 400, "malformed attachment kind");
         if (!attachmentTypeAcceptable(request.header("Content-Type"))) {
             refuse(UNSUPPORTED_MEDIA_TYPE, 415, "attachments are sent as the file's own bytes");
         }
-        if (request.body.size() > options_.attachmentMaxBytes) {
-            refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
-                   {{"limit", options_.attachmentMaxBytes}});
-        }
+        // The size is the service's to check (ReviewRoute::putAttachment), like the type and the kind.
         const auto* data = reinterpret_cast<const std::uint8_t*>(request.body.data());
         const AttachmentInfo info =
-            service_.putAttachment(id, std::string(parts[3]), ByteView(data, request.body.size()));
+            service_.review().putAttachment(id, std::string(parts[4]), ByteView(data, request.body.size()));
         return jsonResponse(200, attachmentJson(info));
     }
-    if (parts.size() != 3) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (parts.size() != 4) refuse(NOT_FOUND, 404, "no such endpoint");
     if (action == "code") {
         allow(request, "POST");
         readJson(request, options_, true);
-        const CodeSent sent = service_.sendCode(id, request.clientAddress);
+        const CodeSent sent = service_.sms().sendCode(id, request.clientAddress);
         return jsonResponse(200, {{"maskedPhone", sent.maskedPhone},
                                   {"expiresAt", isoTime(sent.expiresAt)},
                                   {"resendAfterSeconds", sent.resendAfterSeconds}});
@@ -256,21 +245,21 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         const Secret code(codeText);
         wipe(codeText);
         wipe(body["code"].get_ref<std::string&>());
-        return jsonResponse(200, statusJson(service_.verifyCode(id, code)));
+        return jsonResponse(200, statusJson(service_.sms().verifyCode(id, code)));
     }
     if (action == "submit") {
         allow(request, "POST");
         readJson(request, options_, true);
-        return jsonResponse(200, statusJson(service_.submit(id)));
+        return jsonResponse(200, statusJson(service_.review().submit(id)));
     }
     if (action == "application-form") {
         allow(request, "GET");
-        return jsonResponse(200, formJson(service_.applicationForm(id)));
+        return jsonResponse(200, formJson(service_.requests().applicationForm(id)));
     }
     if (action == "credential") {
         allow(request, "POST");
         readJson(request, options_, true);
-        const Credential credential = service_.credential(id);
+        const Credential credential = service_.custody().credential(id);
         nlohmann::json out = {{"currentPuk", std::string(credential.currentPuk.view())},
                               {"nextPuk", std::string(credential.nextPuk.view())},
                               {"epoch", credential.epoch},
@@ -284,7 +273,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     if (action == "complete") {
         allow(request, "POST");
         readJson(request, options_, true);
-        return jsonResponse(200, statusJson(service_.complete(id)));
+        return jsonResponse(200, statusJson(service_.custody().complete(id)));
     }
     refuse(NOT_FOUND, 404, "no such endpoint");
 }
@@ -333,47 +322,6 @@ HttpResponse jsonResponse(unsigned status, const nlohmann::json& body) {
     response.set("X-Content-Type-Options", "nosniff");
     response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
-}
-
-bool isRequestId(std::string_view text) noexcept {
-    if (text.size() != 32) return false;
-    for (char c : text) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
-}
-
-bool isKindToken(std::string_view text) noexcept {
-    if (text.empty() || text.size() > 32) return false;
-    for (char c : text) {
-        if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-    }
-    return true;
-}
-
-std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDepth, std::string& problem) {
-    bool tooDeep = false;
-    nlohmann::json::parser_callback_t limit = [&tooDeep, maxDepth](int depth, nlohmann::json::parse_event_t,
-                                                                   nlohmann::json&) {
-        if (depth > maxDepth) tooDeep = true;
-        return !tooDeep;
-    };
-    nlohmann::json json;
-    try {
-        json = nlohmann::json::parse(text.begin(), text.end(), limit, true, false);
-    } catch (const nlohmann::json::exception& e) {
-        problem = std::string("malformed JSON: ") + e.what();
-        return std::nullopt;
-    }
-    if (tooDeep) {
-        problem = "JSON nested too deeply";
-        return std::nullopt;
-    }
-    if (!json.is_object()) {
-        problem = "JSON body must be an object";
-        return std::nullopt;
-    }
-    return json;
 }
 
 }  // namespace cardbridge::authority::http

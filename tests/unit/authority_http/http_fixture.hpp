@@ -14,7 +14,7 @@ class HttpFixture : public AuthorityFixture {
     void SetUp() override {
         AuthorityFixture::SetUp();
         api_ = std::make_unique<http::ApiRouter>(*service_, apiOptions());
-        review_ = std::make_unique<http::ReviewSite>(*service_, clock_, http::ReviewOptions{});
+        review_ = std::make_unique<http::ReviewSite>(*service_, http::ReviewOptions{});
         front_ = std::make_unique<http::AuthorityFront>(*api_, *review_);
     }
 

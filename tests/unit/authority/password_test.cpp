@@ -1,12 +1,12 @@
-// scrypt password hashes and constant-time comparison.
+// scrypt password hashes: salted, self-describing, verified in constant time.
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/authority/password.hpp"
 #include "cardbridge/common/error.hpp"
 
-namespace cardbridge::authority::http {
+namespace cardbridge::authority {
 namespace {
 
 TEST(Password, HashVerifiesAndIsSaltedWithItsParameters) {
@@ -42,4 +42,4 @@ TEST(Password, MalformedOrOutOfRangeEncodingsNeverVerify) {
 }
 
 }  // namespace
-}  // namespace cardbridge::authority::http
+}  // namespace cardbridge::authority

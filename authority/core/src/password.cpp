@@ -1,5 +1,5 @@
 // scrypt password hashing (OpenSSL EVP_PBE_scrypt).
-#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/authority/password.hpp"
 
 #include <openssl/evp.h>
 
@@ -12,7 +12,7 @@
 #include "cardbridge/common/openssl.hpp"
 #include "cardbridge/common/secret.hpp"
 
-namespace cardbridge::authority::http {
+namespace cardbridge::authority {
 
 namespace {
 
@@ -81,4 +81,4 @@ bool verifyPassword(std::string_view password, std::string_view encoded) noexcep
     }
 }
 
-}  // namespace cardbridge::authority::http
+}  // namespace cardbridge::authority

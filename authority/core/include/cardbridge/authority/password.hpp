@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace cardbridge::authority::http {
+namespace cardbridge::authority {
 
 /// scrypt cost: N = 2^log2N, r, p. Defaults N = 2^15, r = 8, p = 1 (32 MiB, ~0.1 s): RFC 7914 §2 and
 /// OWASP's password storage cheat sheet.
@@ -23,4 +23,4 @@ std::string hashPassword(std::string_view password, const ScryptParams& params =
 /// malformed encoding or parameters outside log2N 10..20, r 1..16, p 1..4. Never throws.
 bool verifyPassword(std::string_view password, std::string_view encoded) noexcept;
 
-}  // namespace cardbridge::authority::http
+}  // namespace cardbridge::authority
