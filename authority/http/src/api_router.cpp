@@ -20,45 +20,31 @@ namespace {
 constexpr std::string_view PREFIX = "/v1/unlock-requests";
 constexpr std::string_view COLLECTION = "unlock-requests";
 
-// HTTP-level reasons (the service's are in errors.hpp).
-constexpr std::string_view NOT_FOUND = "NOT_FOUND";
-constexpr std::string_view METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED";
-constexpr std::string_view UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE";
-constexpr std::string_view MALFORMED_JSON = "MALFORMED_JSON";
-constexpr std::string_view BODY_TOO_LARGE = "BODY_TOO_LARGE";
-constexpr std::string_view UNAUTHENTICATED = "UNAUTHENTICATED";
-constexpr std::string_view INTERNAL = "INTERNAL";
-
-[[noreturn]] void refuse(std::string_view why, int status, std::string message,
-                         nlohmann::json extra = nlohmann::json::object()) {
-    throw AuthorityError(why, status, std::move(message), std::move(extra));
-}
-
 void allow(const HttpRequest& request, std::string_view allowed) {
     if (request.method != allowed) {
-        refuse(METHOD_NOT_ALLOWED, 405, "method " + request.method.substr(0, 16) + " not allowed",
-               {{"allow", std::string(allowed)}});
+        fail(reason::METHOD_NOT_ALLOWED, "method " + request.method.substr(0, 16) + " not allowed",
+             {{"allow", std::string(allowed)}});
     }
 }
 
 nlohmann::json readJson(const HttpRequest& request, const ApiOptions& options, bool bodyOptional) {
     if (request.body.empty() && bodyOptional) return nlohmann::json::object();
     if (mediaType(request.header("Content-Type")) != "application/json") {
-        refuse(UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type must be application/json");
+        fail(reason::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
     if (request.body.size() > options.jsonMaxBytes) {
-        refuse(BODY_TOO_LARGE, 413, "JSON body too large", {{"limit", options.jsonMaxBytes}});
+        fail(reason::BODY_TOO_LARGE, "JSON body too large", {{"limit", options.jsonMaxBytes}});
     }
     std::string problem;
     auto json = parseJsonObject(request.body, options.jsonMaxDepth, problem);
-    if (!json) refuse(MALFORMED_JSON, 400, problem);
+    if (!json) fail(reason::MALFORMED_JSON, problem);
     return std::move(*json);
 }
 
 std::string stringField(const nlohmann::json& object, const char* name, const std::string& path) {
     const auto it = object.find(name);
     if (it == object.end() || !it->is_string()) {
-        refuse(reason::FORM_INVALID, 400, "missing or non-string field " + path, {{"field", path}});
+        fail(reason::FORM_INVALID, "missing or non-string field " + path, {{"field", path}});
     }
     return it->get<std::string>();
 }
@@ -152,10 +138,10 @@ std::size_t ApiRouter::bodyLimit(std::string_view method, std::string_view targe
 HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view target) const noexcept {
     try {
         if (isAttachmentPath(method, target)) {
-            refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
-                   {{"limit", service_.review().attachmentMaxBytes()}});
+            fail(reason::ATTACHMENT_TOO_LARGE, "attachment over the limit",
+                 {{"limit", service_.review().attachmentMaxBytes()}});
         }
-        refuse(BODY_TOO_LARGE, 413, "body over the limit", {{"limit", options_.jsonMaxBytes}});
+        fail(reason::BODY_TOO_LARGE, "body over the limit", {{"limit", options_.jsonMaxBytes}});
     } catch (...) {
         return apiErrorResponse(std::current_exception());
     }
@@ -163,12 +149,12 @@ HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view t
 
 HttpResponse ApiRouter::route(const HttpRequest& request) const {
     const std::string_view path = request.path();
-    if (!path.starts_with(PREFIX)) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (!path.starts_with(PREFIX)) fail(reason::NOT_FOUND, "no such endpoint");
     if (!options_.bearerTokens.empty() &&
         !tokenAllowed(options_.bearerTokens, request.header("Authorization"))) {
         HttpResponse response;
         try {
-            refuse(UNAUTHENTICATED, 401, "missing or wrong API token");
+            fail(reason::UNAUTHENTICATED, "missing or wrong API token");
         } catch (...) {
             response = apiErrorResponse(std::current_exception());
         }
@@ -177,7 +163,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     }
     // {"v1", "unlock-requests", id, action, kind}: the second segment must be exactly the collection's name.
     const auto parts = splitPath(path);
-    if (parts.size() < 2 || parts[1] != COLLECTION) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (parts.size() < 2 || parts[1] != COLLECTION) fail(reason::NOT_FOUND, "no such endpoint");
     if (parts.size() == 2) {
         allow(request, "POST");
         const nlohmann::json body = readJson(request, options_, false);
@@ -185,13 +171,13 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         const std::string certificate = stringField(body, "certificate", "certificate");
         auto der = base64Decode(certificate);
         if (!der || der->empty()) {
-            refuse(reason::FORM_INVALID, 400, "certificate is not base64", {{"field", "certificate"}});
+            fail(reason::FORM_INVALID, "certificate is not base64", {{"field", "certificate"}});
         }
         create.certificateDer = std::move(*der);
         create.cardSerial = stringField(body, "cardSerial", "cardSerial");
         const auto handler = body.find("handler");
         if (handler == body.end() || !handler->is_object()) {
-            refuse(reason::FORM_INVALID, 400, "missing handler object", {{"field", "handler"}});
+            fail(reason::FORM_INVALID, "missing handler object", {{"field", "handler"}});
         }
         create.handler.organization = stringField(*handler, "organization", "handler.organization");
         create.handler.name = stringField(*handler, "name", "handler.name");
@@ -206,7 +192,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         return jsonResponse(201, out);
     }
     // Junk and traversal attempts look exactly like an unknown request, and never reach storage.
-    if (!isRequestId(parts[2])) refuse(reason::REQUEST_NOT_FOUND, 404, "malformed request id");
+    if (!isRequestId(parts[2])) fail(reason::REQUEST_NOT_FOUND, "malformed request id");
     const std::string id(parts[2]);
     if (parts.size() == 3) {
         if (request.method == "GET") return jsonResponse(200, statusJson(service_.requests().status(id)));
@@ -214,14 +200,14 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
             return jsonResponse(
                 200, statusJson(service_.requests().withdraw(id, "client:" + request.clientAddress)));
         }
-        refuse(METHOD_NOT_ALLOWED, 405, "method not allowed", {{"allow", "GET, DELETE"}});
+        fail(reason::METHOD_NOT_ALLOWED, "method not allowed", {{"allow", "GET, DELETE"}});
     }
     const std::string_view action = parts[3];
     if (parts.size() == 5 && action == "attachments") {
         allow(request, "PUT");
-        if (!isKindToken(parts[4])) refuse(reason::ATTACHMENT_KIND, 400, "malformed attachment kind");
+        if (!isKindToken(parts[4])) fail(reason::ATTACHMENT_KIND, "malformed attachment kind");
         if (!attachmentTypeAcceptable(request.header("Content-Type"))) {
-            refuse(UNSUPPORTED_MEDIA_TYPE, 415, "attachments are sent as the file's own bytes");
+            fail(reason::UNSUPPORTED_MEDIA_TYPE, "attachments are sent as the file's own bytes");
         }
         // The size is the service's to check (ReviewRoute::putAttachment), like the type and the kind.
         const auto* data = reinterpret_cast<const std::uint8_t*>(request.body.data());
@@ -229,7 +215,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
             service_.review().putAttachment(id, std::string(parts[4]), ByteView(data, request.body.size()));
         return jsonResponse(200, attachmentJson(info));
     }
-    if (parts.size() != 4) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (parts.size() != 4) fail(reason::NOT_FOUND, "no such endpoint");
     if (action == "code") {
         allow(request, "POST");
         readJson(request, options_, true);
@@ -275,7 +261,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         readJson(request, options_, true);
         return jsonResponse(200, statusJson(service_.custody().complete(id)));
     }
-    refuse(NOT_FOUND, 404, "no such endpoint");
+    fail(reason::NOT_FOUND, "no such endpoint");
 }
 
 HttpResponse apiErrorResponse(std::exception_ptr error) noexcept {
@@ -297,14 +283,16 @@ HttpResponse apiErrorResponse(std::exception_ptr error) noexcept {
             return response;
         } catch (const RetryableError& e) {
             spdlog::warn("api: unavailable: {}", e.what());
-            return jsonResponse(503,
-                                {{"error", {{"reason", "UNAVAILABLE"}, {"message", "try again later"}}}});
+            return jsonResponse(
+                static_cast<unsigned>(httpStatusFor(reason::UNAVAILABLE)),
+                {{"error", {{"reason", reason::UNAVAILABLE}, {"message", "try again later"}}}});
         } catch (const std::exception& e) {
             spdlog::error("api: internal error: {}", e.what());
         } catch (...) {
             spdlog::error("api: internal error (not an exception)");
         }
-        return jsonResponse(500, {{"error", {{"reason", INTERNAL}, {"message", "internal error"}}}});
+        return jsonResponse(static_cast<unsigned>(httpStatusFor(reason::INTERNAL)),
+                            {{"error", {{"reason", reason::INTERNAL}, {"message", "internal error"}}}});
     } catch (...) {
         HttpResponse bare;
         bare.status = 500;

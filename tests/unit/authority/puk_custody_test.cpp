@@ -74,7 +74,20 @@ TEST_F(CredentialFlow, ReviewApprovalReleasesCredential) {
     const auto id = submittedReview();
     expectReason([&] { service_->custody().credential(id); }, reason::NOT_AUTHORISED);
     service_->review().approve(id, "reviewer1");
-    EXPECT_NO_THROW(service_->custody().credential(id));
+    const Credential c = service_->custody().credential(id);
+    // The card's epoch 0 and 1 PUKs, derived here with the rules' derivation, not the service's helper.
+    EXPECT_EQ(c.epoch, 0);
+    EXPECT_EQ(c.nextEpoch, 1);
+    EXPECT_FALSE(c.pendingRotation);
+    EXPECT_EQ(c.currentPuk.view(), rules::derivePuk(keys_.master, CARD, 0).view());
+    EXPECT_EQ(c.nextPuk.view(), rules::derivePuk(keys_.master, CARD, 1).view());
+    EXPECT_NE(c.currentPuk.view(), c.nextPuk.view());
+    // Released once; the card's rotation is now pending until complete().
+    EXPECT_TRUE(service_->requests().status(id).credentialReleased);
+    EXPECT_TRUE(service_->custody().puk(CARD).pendingRotation);
+    expectReason([&] { service_->custody().credential(id); }, reason::ALREADY_RELEASED);
+    EXPECT_EQ(service_->custody().complete(id).state, "completed");
+    EXPECT_EQ(service_->custody().puk(CARD).epoch, 1);
 }
 
 TEST_F(CredentialFlow, WithdrawAfterReleaseIsRefused) {
