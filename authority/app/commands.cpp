@@ -17,10 +17,10 @@
 #include "cardbridge/authority/errors.hpp"
 #include "cardbridge/authority/http/api_router.hpp"
 #include "cardbridge/authority/http/front.hpp"
-#include "cardbridge/authority/http/password.hpp"
 #include "cardbridge/authority/http/review_site.hpp"
 #include "cardbridge/authority/http/serve_config.hpp"
 #include "cardbridge/authority/http/server.hpp"
+#include "cardbridge/authority/password.hpp"
 #include "cardbridge/authority/registry.hpp"
 #include "cardbridge/authority/sqlite_storage.hpp"
 #include "cardbridge/authority/unlock_service.hpp"
@@ -48,7 +48,7 @@ struct Runtime {
     AuthorityKeys keys;
     std::unique_ptr<SmsGateway> sms;
     SystemClock clock;
-    OpenSslRandom random;
+    SystemRandom random;
     UnlockService service;
     Registry registry;
 };
@@ -99,7 +99,7 @@ int serve(const std::filesystem::path& configFile) {
         }
         Runtime runtime(config.authority);
         http::ApiRouter api(runtime.service, config.api);
-        http::ReviewSite review(runtime.service, runtime.clock, config.review);
+        http::ReviewSite review(runtime.service, config.review);
         http::AuthorityFront front(api, review);
         http::HttpsServer server(config.server, front);
         const std::uint16_t port = server.start();
@@ -166,7 +166,7 @@ int printPuk(const std::filesystem::path& configFile, const std::string& cardSer
         const http::ServeConfig config = loadConfig(configFile);
         quietLogging(config);
         Runtime runtime(config.authority);
-        const CardPuk puk = runtime.service.puk(cardSerial, "cli");
+        const CardPuk puk = runtime.service.custody().puk(cardSerial, "cli");
         std::cout << puk.currentPuk.view() << "\n";
         if (puk.pendingRotation) {
             std::cerr
@@ -204,9 +204,9 @@ int addReviewer(const std::filesystem::path& configFile, const std::string& name
             wipe(password);
             throw InputError("the password must have at least 10 characters");
         }
-        const std::string hash = http::hashPassword(password);
+        const std::string hash = hashPassword(password);
         wipe(password);
-        runtime.service.createReviewer(name, hash);
+        runtime.service.reviewers().createReviewer(name, hash);
         std::cout << "reviewer " << name << " created\n";
         return 0;
     });
@@ -217,7 +217,8 @@ int purge(const std::filesystem::path& configFile) {
         const http::ServeConfig config = loadConfig(configFile);
         quietLogging(config);
         Runtime runtime(config.authority);
-        const int purged = runtime.service.purgeAttachments(config.authority.attachmentRetentionDays);
+        const int purged =
+            runtime.service.review().purgeAttachments(config.authority.attachmentRetentionDays);
         std::cout << "purged " << purged << " attachment(s) older than "
                   << config.authority.attachmentRetentionDays << " days after the decision\n";
         return 0;

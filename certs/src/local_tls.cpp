@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <array>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/common/openssl.hpp"
+#include "cardbridge/common/time.hpp"
 #include "cardbridge/localtls/local_tls.hpp"
 #include "local_tls_internal.hpp"
 
@@ -42,12 +42,7 @@ Finding problem(std::string_view code, std::string zh, std::string en) {
 }
 
 std::string isoTime(Clock::time_point t) {
-    const std::time_t tt = Clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    std::array<char, 32> text{};
-    std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text.data();
+    return cardbridge::isoTime(std::chrono::floor<std::chrono::seconds>(t));
 }
 
 std::string join(const std::vector<std::string>& parts) {

@@ -4,8 +4,8 @@
 
 namespace cardbridge {
 
-std::string toHex(ByteView bytes) {
-    static constexpr char digits[] = "0123456789ABCDEF";
+namespace {
+std::string hexWith(ByteView bytes, const char (&digits)[17]) {
     std::string out;
     out.reserve(bytes.size() * 2);
     for (std::uint8_t b : bytes) {
@@ -14,15 +14,22 @@ std::string toHex(ByteView bytes) {
     }
     return out;
 }
+}  // namespace
 
-namespace {
-int nibble(char c) {
+std::string toHex(ByteView bytes) {
+    return hexWith(bytes, "0123456789ABCDEF");
+}
+
+std::string toLowerHex(ByteView bytes) {
+    return hexWith(bytes, "0123456789abcdef");
+}
+
+int hexDigitValue(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
-}  // namespace
 
 Bytes fromHex(std::string_view text) {
     Bytes out;
@@ -33,7 +40,7 @@ Bytes fromHex(std::string_view text) {
             if (high >= 0) throw InputError("hex: separator inside a byte");
             continue;
         }
-        int v = nibble(c);
+        int v = hexDigitValue(c);
         if (v < 0) throw InputError("hex: invalid character");
         if (high < 0) {
             high = v;

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <memory>
 
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/common/openssl.hpp"
 
@@ -394,14 +395,6 @@ std::vector<std::string> decodeExtendedKeyUsage(const X509* cert) {
     return out;
 }
 
-std::string sha256Hex(ByteView data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1)
-        throwOpenSsl("SHA-256 of certificate");
-    return toHex(ByteView(digest.data(), len));
-}
-
 }  // namespace
 
 std::string DistinguishedName::first(std::string_view type) const {
@@ -484,7 +477,7 @@ Certificate Certificate::fromDer(ByteView der) {
     if (flags & EXFLAG_KUSAGE) cert.keyUsage_ = decodeKeyUsage(X509_get_key_usage(x));
     cert.extendedKeyUsage_ = decodeExtendedKeyUsage(x);
     cert.isCa_ = (flags & EXFLAG_CA) != 0;
-    cert.sha256Fingerprint_ = sha256Hex(cert.der_);
+    cert.sha256Fingerprint_ = toHex(sha256(cert.der_));
     ERR_clear_error();
     return cert;
 }

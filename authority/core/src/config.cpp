@@ -138,7 +138,8 @@ LoadedAuthorityConfig parseAuthorityConfigJson(const json& root, const std::file
         auto& l = c.limits;
         r.integer("createPerCardPerHour", l.createPerCardPerHour, 1, 10000);
         r.integer("createPerAddressPerHour", l.createPerAddressPerHour, 1, 100000);
-        r.integer("attachmentMaxBytes", l.attachmentMaxBytes, 1, 1048576);
+        r.integer("attachmentMaxBytes", l.attachmentMaxBytes, 1,
+                  static_cast<long long>(rules::MAX_ATTACHMENT_BYTES));
         r.integer("reviewWorkingDays", l.reviewWorkingDays, 1, 30);
         r.integer("approvalValidDays", l.approvalValidDays, 1, 365);
         r.integer("smsAuthorisationMinutes", l.smsAuthorisationMinutes, 1, 24 * 60);

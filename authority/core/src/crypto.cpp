@@ -1,9 +1,7 @@
 #include "crypto.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <limits>
 
@@ -13,17 +11,6 @@ namespace cardbridge::authority::crypto {
 
 namespace {
 
-std::string lowerHex(const unsigned char* data, std::size_t size) {
-    static constexpr char DIGITS[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(size * 2);
-    for (std::size_t i = 0; i < size; ++i) {
-        out.push_back(DIGITS[data[i] >> 4]);
-        out.push_back(DIGITS[data[i] & 0x0F]);
-    }
-    return out;
-}
-
 int toInt(std::size_t size) {
     if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()))
         throw InputError("buffer too large");
@@ -31,25 +18,6 @@ int toInt(std::size_t size) {
 }
 
 }  // namespace
-
-std::string sha256Hex(ByteView data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-        throwOpenSsl("EVP_Digest");
-    }
-    return toHex(ByteView(digest, length));
-}
-
-std::string hmacHex(const Secret& key, std::string_view data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.bytes().data(), toInt(key.size()),
-             reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length) == nullptr) {
-        throwOpenSsl("HMAC");
-    }
-    return lowerHex(mac, length);
-}
 
 Sealed seal(const Secret& key, ByteView nonce, ByteView aad, ByteView plaintext) {
     EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
@@ -113,10 +81,6 @@ std::optional<Bytes> open(const Secret& key, ByteView nonce, ByteView aad, ByteV
     }
     plain.resize(static_cast<std::size_t>(written + tail));
     return plain;
-}
-
-bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace cardbridge::authority::crypto

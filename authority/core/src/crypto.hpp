@@ -1,4 +1,4 @@
-// Hashes, HMAC and AES-256-GCM for the authority core (OpenSSL EVP; errors via throwOpenSsl).
+// AES-256-GCM for attachments at rest (OpenSSL EVP; errors via throwOpenSsl). Hashes: common/digest.hpp.
 #pragma once
 
 #include <optional>
@@ -9,12 +9,6 @@
 #include "cardbridge/common/secret.hpp"
 
 namespace cardbridge::authority::crypto {
-
-/// SHA-256, upper-case hex. Throws OpenSslError.
-std::string sha256Hex(ByteView data);
-
-/// HMAC-SHA-256(key, data), lower-case hex. Throws OpenSslError.
-std::string hmacHex(const Secret& key, std::string_view data);
 
 /// AES-256-GCM output.
 struct Sealed {
@@ -28,8 +22,5 @@ Sealed seal(const Secret& key, ByteView nonce, ByteView aad, ByteView plaintext)
 /// Decrypts; nullopt when the tag does not verify (tampered data, wrong key, wrong AAD). Throws OpenSslError
 /// on other OpenSSL failures.
 std::optional<Bytes> open(const Secret& key, ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag);
-
-/// Constant-time equality of two strings of equal length (false when lengths differ).
-bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace cardbridge::authority::crypto

@@ -1,10 +1,10 @@
-// Shared helpers of Registry and UnlockService: form validation errors, ID hashing, masking.
+// Shared helpers of Registry and the unlock flow's parts: form validation errors, ID hashing, masking.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "cardbridge/authority/clock.hpp"
+#include "cardbridge/common/clock.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "cardbridge/rules/form.hpp"
 

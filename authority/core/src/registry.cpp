@@ -9,8 +9,8 @@
 
 #include "cardbridge/authority/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/rules/working_days.hpp"
-#include "crypto.hpp"
 #include "matching.hpp"
 
 namespace cardbridge::authority {
@@ -33,7 +33,8 @@ std::string idHash(const Secret& idKey, rules::IdType type, std::string_view nor
     input += rules::idTypeCode(type);
     input.push_back('\0');
     input += normalisedNumber;
-    std::string hash = crypto::hmacHex(idKey, input);
+    std::string hash = toLowerHex(hmacSha256(
+        idKey.bytes(), ByteView(reinterpret_cast<const std::uint8_t*>(input.data()), input.size())));
     wipe(input);
     return hash;
 }

@@ -14,22 +14,11 @@
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/common/openssl.hpp"
 #include "cardbridge/common/secret.hpp"
+#include "cardbridge/common/time.hpp"
 
 namespace cardbridge::authority {
 
 namespace {
-
-std::string isoTime(Seconds t) {
-    const auto days = std::chrono::floor<std::chrono::days>(t);
-    const std::chrono::year_month_day ymd(days);
-    const std::chrono::hh_mm_ss hms(t - days);
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buffer;
-}
 
 std::string messageJson(const SmsMessage& m) {
     return nlohmann::json{

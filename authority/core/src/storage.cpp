@@ -4,6 +4,17 @@
 
 namespace cardbridge::authority {
 
+std::string toString(Route route) {
+    return route == Route::Sms ? "sms" : "review";
+}
+
+Route routeFromString(const std::string& name) {
+    for (auto r : {Route::Sms, Route::Review}) {
+        if (toString(r) == name) return r;
+    }
+    throw FatalError("unknown route '" + name + "'");
+}
+
 std::string toString(RequestState state) {
     switch (state) {
         case RequestState::Open:

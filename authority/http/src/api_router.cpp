@@ -1,73 +1,50 @@
 // /v1/… → UnlockService. Parsing and validation here; decisions in the service; errors in one function.
 #include "cardbridge/authority/http/api_router.hpp"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
 
 #include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/authority/http/http_codecs.hpp"
+#include "cardbridge/common/base64.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/secret.hpp"
+#include "cardbridge/common/time.hpp"
 
 namespace cardbridge::authority::http {
 
 namespace {
 
 constexpr std::string_view PREFIX = "/v1/unlock-requests";
-
-// HTTP-level reasons (the service's are in errors.hpp).
-constexpr std::string_view NOT_FOUND = "NOT_FOUND";
-constexpr std::string_view METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED";
-constexpr std::string_view UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE";
-constexpr std::string_view MALFORMED_JSON = "MALFORMED_JSON";
-constexpr std::string_view BODY_TOO_LARGE = "BODY_TOO_LARGE";
-constexpr std::string_view UNAUTHENTICATED = "UNAUTHENTICATED";
-constexpr std::string_view INTERNAL = "INTERNAL";
-
-[[noreturn]] void refuse(std::string_view why, int status, std::string message,
-                         nlohmann::json extra = nlohmann::json::object()) {
-    throw AuthorityError(why, status, std::move(message), std::move(extra));
-}
-
-std::vector<std::string_view> segments(std::string_view path) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        const std::size_t at = path.find('/', start);
-        out.push_back(path.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-        if (at == std::string_view::npos) break;
-        start = at + 1;
-    }
-    return out;
-}
+constexpr std::string_view COLLECTION = "unlock-requests";
 
 void allow(const HttpRequest& request, std::string_view allowed) {
     if (request.method != allowed) {
-        refuse(METHOD_NOT_ALLOWED, 405, "method " + request.method.substr(0, 16) + " not allowed",
-               {{"allow", std::string(allowed)}});
+        fail(reason::METHOD_NOT_ALLOWED, "method " + request.method.substr(0, 16) + " not allowed",
+             {{"allow", std::string(allowed)}});
     }
 }
 
 nlohmann::json readJson(const HttpRequest& request, const ApiOptions& options, bool bodyOptional) {
     if (request.body.empty() && bodyOptional) return nlohmann::json::object();
     if (mediaType(request.header("Content-Type")) != "application/json") {
-        refuse(UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type must be application/json");
+        fail(reason::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
     if (request.body.size() > options.jsonMaxBytes) {
-        refuse(BODY_TOO_LARGE, 413, "JSON body too large", {{"limit", options.jsonMaxBytes}});
+        fail(reason::BODY_TOO_LARGE, "JSON body too large", {{"limit", options.jsonMaxBytes}});
     }
     std::string problem;
     auto json = parseJsonObject(request.body, options.jsonMaxDepth, problem);
-    if (!json) refuse(MALFORMED_JSON, 400, problem);
+    if (!json) fail(reason::MALFORMED_JSON, problem);
     return std::move(*json);
 }
 
 std::string stringField(const nlohmann::json& object, const char* name, const std::string& path) {
     const auto it = object.find(name);
     if (it == object.end() || !it->is_string()) {
-        refuse(reason::FORM_INVALID, 400, "missing or non-string field " + path, {{"field", path}});
+        fail(reason::FORM_INVALID, "missing or non-string field " + path, {{"field", path}});
     }
     return it->get<std::string>();
 }
@@ -80,7 +57,7 @@ nlohmann::json attachmentJson(const AttachmentInfo& a) {
 
 nlohmann::json statusJson(const RequestStatus& s) {
     nlohmann::json j = {{"requestId", s.requestId},
-                        {"route", s.route},
+                        {"route", toString(s.route)},
                         {"state", s.state},
                         {"createdAt", isoTime(s.createdAt)},
                         {"dueIsEstimate", s.dueIsEstimate},
@@ -153,17 +130,18 @@ HttpResponse ApiRouter::handle(const HttpRequest& request) const noexcept {
 }
 
 std::size_t ApiRouter::bodyLimit(std::string_view method, std::string_view target) const noexcept {
-    if (isAttachmentPath(method, target)) return options_.attachmentMaxBytes + options_.attachmentSlackBytes;
+    if (isAttachmentPath(method, target))
+        return service_.review().attachmentMaxBytes() + options_.attachmentSlackBytes;
     return options_.jsonMaxBytes;
 }
 
 HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view target) const noexcept {
     try {
         if (isAttachmentPath(method, target)) {
-            refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
-                   {{"limit", options_.attachmentMaxBytes}});
+            fail(reason::ATTACHMENT_TOO_LARGE, "attachment over the limit",
+                 {{"limit", service_.review().attachmentMaxBytes()}});
         }
-        refuse(BODY_TOO_LARGE, 413, "body over the limit", {{"limit", options_.jsonMaxBytes}});
+        fail(reason::BODY_TOO_LARGE, "body over the limit", {{"limit", options_.jsonMaxBytes}});
     } catch (...) {
         return apiErrorResponse(std::current_exception());
     }
@@ -171,34 +149,35 @@ HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view t
 
 HttpResponse ApiRouter::route(const HttpRequest& request) const {
     const std::string_view path = request.path();
-    if (!path.starts_with(PREFIX)) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (!path.starts_with(PREFIX)) fail(reason::NOT_FOUND, "no such endpoint");
     if (!options_.bearerTokens.empty() &&
         !tokenAllowed(options_.bearerTokens, request.header("Authorization"))) {
         HttpResponse response;
         try {
-            refuse(UNAUTHENTICATED, 401, "missing or wrong API token");
+            fail(reason::UNAUTHENTICATED, "missing or wrong API token");
         } catch (...) {
             response = apiErrorResponse(std::current_exception());
         }
         response.set("WWW-Authenticate", "Bearer realm=\"cardbridge-authority\"");
         return response;
     }
-    const auto parts = segments(path.substr(PREFIX.size()));
-    // parts[0] is "" (path after PREFIX starts with '/') or the whole rest when it does not.
-    if (parts.size() == 1 && parts[0].empty()) {
+    // {"v1", "unlock-requests", id, action, kind}: the second segment must be exactly the collection's name.
+    const auto parts = splitPath(path);
+    if (parts.size() < 2 || parts[1] != COLLECTION) fail(reason::NOT_FOUND, "no such endpoint");
+    if (parts.size() == 2) {
         allow(request, "POST");
         const nlohmann::json body = readJson(request, options_, false);
         CreateUnlock create;
         const std::string certificate = stringField(body, "certificate", "certificate");
-        auto der = decodeBase64(certificate);
+        auto der = base64Decode(certificate);
         if (!der || der->empty()) {
-            refuse(reason::FORM_INVALID, 400, "certificate is not base64", {{"field", "certificate"}});
+            fail(reason::FORM_INVALID, "certificate is not base64", {{"field", "certificate"}});
         }
         create.certificateDer = std::move(*der);
         create.cardSerial = stringField(body, "cardSerial", "cardSerial");
         const auto handler = body.find("handler");
         if (handler == body.end() || !handler->is_object()) {
-            refuse(reason::FORM_INVALID, 400, "missing handler object", {{"field", "handler"}});
+            fail(reason::FORM_INVALID, "missing handler object", {{"field", "handler"}});
         }
         create.handler.organization = stringField(*handler, "organization", "handler.organization");
         create.handler.name = stringField(*handler, "name", "handler.name");
@@ -206,44 +185,41 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         create.handler.idNumber = stringField(*handler, "idNumber", "handler.idNumber");
         create.handler.phone = stringField(*handler, "phone", "handler.phone");
         create.clientAddress = request.clientAddress;
-        const CreatedUnlock created = service_.create(create);
+        const CreatedUnlock created = service_.requests().create(create);
         wipe(create.handler.idNumber);
-        nlohmann::json out = {{"requestId", created.requestId}, {"route", created.route}};
+        nlohmann::json out = {{"requestId", created.requestId}, {"route", toString(created.route)}};
         if (created.maskedPhone) out["maskedPhone"] = *created.maskedPhone;
         return jsonResponse(201, out);
     }
-    if (parts.size() < 2 || !parts[0].empty()) refuse(NOT_FOUND, 404, "no such endpoint");
     // Junk and traversal attempts look exactly like an unknown request, and never reach storage.
-    if (!isRequestId(parts[1])) refuse(reason::REQUEST_NOT_FOUND, 404, "malformed request id");
-    const std::string id(parts[1]);
-    if (parts.size() == 2) {
-        if (request.method == "GET") return jsonResponse(200, statusJson(service_.status(id)));
+    if (!isRequestId(parts[2])) fail(reason::REQUEST_NOT_FOUND, "malformed request id");
+    const std::string id(parts[2]);
+    if (parts.size() == 3) {
+        if (request.method == "GET") return jsonResponse(200, statusJson(service_.requests().status(id)));
         if (request.method == "DELETE") {
-            return jsonResponse(200, statusJson(service_.withdraw(id, "client:" + request.clientAddress)));
+            return jsonResponse(
+                200, statusJson(service_.requests().withdraw(id, "client:" + request.clientAddress)));
         }
-        refuse(METHOD_NOT_ALLOWED, 405, "method not allowed", {{"allow", "GET, DELETE"}});
+        fail(reason::METHOD_NOT_ALLOWED, "method not allowed", {{"allow", "GET, DELETE"}});
     }
-    const std::string_view action = parts[2];
-    if (parts.size() == 4 && action == "attachments") {
+    const std::string_view action = parts[3];
+    if (parts.size() == 5 && action == "attachments") {
         allow(request, "PUT");
-        if (!isKindToken(parts[3])) refuse(reason::ATTACHMENT_KIND, 400, "malformed attachment kind");
+        if (!isKindToken(parts[4])) fail(reason::ATTACHMENT_KIND, "malformed attachment kind");
         if (!attachmentTypeAcceptable(request.header("Content-Type"))) {
-            refuse(UNSUPPORTED_MEDIA_TYPE, 415, "attachments are sent as the file's own bytes");
+            fail(reason::UNSUPPORTED_MEDIA_TYPE, "attachments are sent as the file's own bytes");
         }
-        if (request.body.size() > options_.attachmentMaxBytes) {
-            refuse(reason::ATTACHMENT_TOO_LARGE, 413, "attachment over the limit",
-                   {{"limit", options_.attachmentMaxBytes}});
-        }
+        // The size is the service's to check (ReviewRoute::putAttachment), like the type and the kind.
         const auto* data = reinterpret_cast<const std::uint8_t*>(request.body.data());
         const AttachmentInfo info =
-            service_.putAttachment(id, std::string(parts[3]), ByteView(data, request.body.size()));
+            service_.review().putAttachment(id, std::string(parts[4]), ByteView(data, request.body.size()));
         return jsonResponse(200, attachmentJson(info));
     }
-    if (parts.size() != 3) refuse(NOT_FOUND, 404, "no such endpoint");
+    if (parts.size() != 4) fail(reason::NOT_FOUND, "no such endpoint");
     if (action == "code") {
         allow(request, "POST");
         readJson(request, options_, true);
-        const CodeSent sent = service_.sendCode(id, request.clientAddress);
+        const CodeSent sent = service_.sms().sendCode(id, request.clientAddress);
         return jsonResponse(200, {{"maskedPhone", sent.maskedPhone},
                                   {"expiresAt", isoTime(sent.expiresAt)},
                                   {"resendAfterSeconds", sent.resendAfterSeconds}});
@@ -255,21 +231,21 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         const Secret code(codeText);
         wipe(codeText);
         wipe(body["code"].get_ref<std::string&>());
-        return jsonResponse(200, statusJson(service_.verifyCode(id, code)));
+        return jsonResponse(200, statusJson(service_.sms().verifyCode(id, code)));
     }
     if (action == "submit") {
         allow(request, "POST");
         readJson(request, options_, true);
-        return jsonResponse(200, statusJson(service_.submit(id)));
+        return jsonResponse(200, statusJson(service_.review().submit(id)));
     }
     if (action == "application-form") {
         allow(request, "GET");
-        return jsonResponse(200, formJson(service_.applicationForm(id)));
+        return jsonResponse(200, formJson(service_.requests().applicationForm(id)));
     }
     if (action == "credential") {
         allow(request, "POST");
         readJson(request, options_, true);
-        const Credential credential = service_.credential(id);
+        const Credential credential = service_.custody().credential(id);
         nlohmann::json out = {{"currentPuk", std::string(credential.currentPuk.view())},
                               {"nextPuk", std::string(credential.nextPuk.view())},
                               {"epoch", credential.epoch},
@@ -283,9 +259,9 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     if (action == "complete") {
         allow(request, "POST");
         readJson(request, options_, true);
-        return jsonResponse(200, statusJson(service_.complete(id)));
+        return jsonResponse(200, statusJson(service_.custody().complete(id)));
     }
-    refuse(NOT_FOUND, 404, "no such endpoint");
+    fail(reason::NOT_FOUND, "no such endpoint");
 }
 
 HttpResponse apiErrorResponse(std::exception_ptr error) noexcept {
@@ -307,14 +283,16 @@ HttpResponse apiErrorResponse(std::exception_ptr error) noexcept {
             return response;
         } catch (const RetryableError& e) {
             spdlog::warn("api: unavailable: {}", e.what());
-            return jsonResponse(503,
-                                {{"error", {{"reason", "UNAVAILABLE"}, {"message", "try again later"}}}});
+            return jsonResponse(
+                static_cast<unsigned>(httpStatusFor(reason::UNAVAILABLE)),
+                {{"error", {{"reason", reason::UNAVAILABLE}, {"message", "try again later"}}}});
         } catch (const std::exception& e) {
             spdlog::error("api: internal error: {}", e.what());
         } catch (...) {
             spdlog::error("api: internal error (not an exception)");
         }
-        return jsonResponse(500, {{"error", {{"reason", INTERNAL}, {"message", "internal error"}}}});
+        return jsonResponse(static_cast<unsigned>(httpStatusFor(reason::INTERNAL)),
+                            {{"error", {{"reason", reason::INTERNAL}, {"message", "internal error"}}}});
     } catch (...) {
         HttpResponse bare;
         bare.status = 500;
@@ -332,90 +310,6 @@ HttpResponse jsonResponse(unsigned status, const nlohmann::json& body) {
     response.set("X-Content-Type-Options", "nosniff");
     response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
-}
-
-bool isRequestId(std::string_view text) noexcept {
-    if (text.size() != 32) return false;
-    for (char c : text) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
-}
-
-bool isKindToken(std::string_view text) noexcept {
-    if (text.empty() || text.size() > 32) return false;
-    for (char c : text) {
-        if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-    }
-    return true;
-}
-
-std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDepth, std::string& problem) {
-    bool tooDeep = false;
-    nlohmann::json::parser_callback_t limit = [&tooDeep, maxDepth](int depth, nlohmann::json::parse_event_t,
-                                                                   nlohmann::json&) {
-        if (depth > maxDepth) tooDeep = true;
-        return !tooDeep;
-    };
-    nlohmann::json json;
-    try {
-        json = nlohmann::json::parse(text.begin(), text.end(), limit, true, false);
-    } catch (const nlohmann::json::exception& e) {
-        problem = std::string("malformed JSON: ") + e.what();
-        return std::nullopt;
-    }
-    if (tooDeep) {
-        problem = "JSON nested too deeply";
-        return std::nullopt;
-    }
-    if (!json.is_object()) {
-        problem = "JSON body must be an object";
-        return std::nullopt;
-    }
-    return json;
-}
-
-std::optional<Bytes> decodeBase64(std::string_view text) {
-    static constexpr std::string_view ALPHABET =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (text.size() % 4 != 0) return std::nullopt;
-    Bytes out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        std::uint32_t chunk = 0;
-        int pad = 0;
-        for (std::size_t k = 0; k < 4; ++k) {
-            const char c = text[i + k];
-            std::uint32_t value = 0;
-            if (c == '=') {
-                // Padding only at the very end, at most two, and nothing after it.
-                if (i + 4 != text.size() || k < 2) return std::nullopt;
-                ++pad;
-            } else {
-                if (pad > 0) return std::nullopt;
-                const auto at = ALPHABET.find(c);
-                if (at == std::string_view::npos) return std::nullopt;
-                value = static_cast<std::uint32_t>(at);
-            }
-            chunk = (chunk << 6) | value;
-        }
-        out.push_back(static_cast<std::uint8_t>(chunk >> 16));
-        if (pad < 2) out.push_back(static_cast<std::uint8_t>((chunk >> 8) & 0xFF));
-        if (pad < 1) out.push_back(static_cast<std::uint8_t>(chunk & 0xFF));
-    }
-    return out;
-}
-
-std::string isoTime(Seconds time) {
-    const auto days = std::chrono::floor<std::chrono::days>(time);
-    const std::chrono::year_month_day date{days};
-    const std::chrono::hh_mm_ss clock{time - days};
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                  static_cast<int>(clock.seconds().count()));
-    return buffer;
 }
 
 }  // namespace cardbridge::authority::http

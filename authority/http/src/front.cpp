@@ -1,6 +1,8 @@
 // Path-prefix dispatch between the API and the reviewers' pages.
 #include "cardbridge/authority/http/front.hpp"
 
+#include "cardbridge/authority/http/review_pages.hpp"
+
 namespace cardbridge::authority::http {
 
 namespace {

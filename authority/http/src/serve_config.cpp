@@ -110,7 +110,6 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
         const auto tokenFile = pathValue(*api, "api", "tokenFile", baseDir);
         if (!tokenFile.empty()) config.api.bearerTokens = loadTokenFile(tokenFile);
     }
-    config.api.attachmentMaxBytes = config.authority.limits.attachmentMaxBytes;
     if (const json* review = section(root, "review")) {
         checkKeys(*review, "review", {"sessionMinutes", "loginAttemptsPerWindow"}, config.warnings);
         const int minutes = value<int>(*review, "review", "sessionMinutes", 480);
@@ -119,8 +118,8 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
             throw InputError(
                 "config: 'review.sessionMinutes' must be 5..1440, 'loginAttemptsPerWindow' 1..1000");
         }
-        config.review.sessionLifetime = std::chrono::minutes(minutes);
-        config.review.loginAttemptsPerWindow = attempts;
+        config.authority.reviewerSessions.sessionLifetime = std::chrono::minutes(minutes);
+        config.authority.reviewerSessions.loginAttemptsPerWindow = attempts;
     }
     config.log.name = "cardbridge-authority";
     config.log.file = config.authority.dataDir / "authority.log";

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/authority/sqlite_storage.hpp"
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -77,7 +77,7 @@ UnlockRequestRecord readRequest(const Statement& s) {
     r.handlerIdHash = s.text(6);
     r.handlerIdLast4 = s.text(7);
     r.handlerPhone = s.text(8);
-    r.route = s.text(9);
+    r.route = routeFromString(s.text(9));
     r.state = requestStateFromString(s.text(10));
     r.createdAt = s.time(11);
     r.updatedAt = s.time(12);
@@ -545,7 +545,7 @@ class SqliteStorage final : public Storage {
             .bind(7, r.handlerIdHash)
             .bind(8, r.handlerIdLast4)
             .bind(9, r.handlerPhone)
-            .bind(10, r.route)
+            .bind(10, toString(r.route))
             .bind(11, toString(r.state))
             .bind(12, r.createdAt)
             .bind(13, r.updatedAt)

@@ -2,8 +2,8 @@
 
 #include <array>
 
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/error.hpp"
-#include "hmac.hpp"
 
 namespace cardbridge::rules {
 
@@ -21,7 +21,7 @@ Secret derivePuk(const Secret& masterKey, std::string_view cardSerial, std::uint
     // 4,200,000,000 = 42 · 10^8 ≤ 2^32: accepting only values below it makes value mod 10^8 uniform.
     constexpr std::uint32_t LIMIT = 4'200'000'000U;
     constexpr std::uint32_t MODULUS = 100'000'000U;
-    Bytes block = detail::hmacSha256(masterKey.bytes(), message);
+    Bytes block = hmacSha256(masterKey.bytes(), message);
     wipe(message);
     for (;;) {
         for (std::size_t i = 0; i + 4 <= block.size(); i += 4) {
@@ -41,7 +41,7 @@ Secret derivePuk(const Secret& masterKey, std::string_view cardSerial, std::uint
             return puk;
         }
         // Every chunk rejected (p ≈ 6·10⁻¹⁴): continue the stream deterministically.
-        Bytes next = detail::hmacSha256(masterKey.bytes(), block);
+        Bytes next = hmacSha256(masterKey.bytes(), block);
         wipe(block);
         block = std::move(next);
     }

@@ -1,40 +1,24 @@
 #include "cardbridge/rules/sms_code.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <array>
-#include <climits>
 
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/error.hpp"
-#include "cardbridge/common/openssl.hpp"
 #include "cardbridge/rules/working_days.hpp"
-#include "hmac.hpp"
 
 namespace cardbridge::rules {
 
-void systemRandom(std::span<std::uint8_t> out) {
-    if (out.empty()) return;
-    if (out.size() > static_cast<std::size_t>(INT_MAX) ||
-        RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
-        throwOpenSsl("RAND_bytes");
-    }
-}
-
-std::chrono::sys_seconds systemNow() {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-Secret generateSmsCode(const RandomSource& random) {
+Secret generateSmsCode(Random& random) {
     // 4,294,000,000 = 4294 · 10^6 is the largest multiple of 10^6 not above 2^32: values below it are
     // uniform mod 10^6 (OWASP ASVS V2.7: codes from a CSPRNG, no bias).
     constexpr std::uint32_t LIMIT = 4'294'000'000U;
     constexpr std::uint32_t MODULUS = 1'000'000U;
-    std::array<std::uint8_t, 4> chunk{};
     for (;;) {
-        random(chunk);
+        Bytes chunk = random.bytes(4);
+        if (chunk.size() != 4) throw FatalError("random source returned the wrong number of bytes");
         const std::uint32_t value = (std::uint32_t{chunk[0]} << 24U) | (std::uint32_t{chunk[1]} << 16U) |
                                     (std::uint32_t{chunk[2]} << 8U) | std::uint32_t{chunk[3]};
+        wipe(chunk);
         if (value >= LIMIT) continue;
         std::array<char, SMS_CODE_DIGITS> digits{};
         std::uint32_t rest = value % MODULUS;
@@ -44,7 +28,6 @@ Secret generateSmsCode(const RandomSource& random) {
         }
         Secret code(std::string_view(digits.data(), digits.size()));
         wipe(digits.data(), digits.size());
-        wipe(chunk.data(), chunk.size());
         return code;
     }
 }
@@ -54,7 +37,7 @@ Bytes hashSmsCode(const Secret& serverKey, std::string_view requestId, std::stri
     Bytes message = toBytes(requestId);
     message.push_back(0x00);
     append(message, toBytes(code));
-    Bytes mac = detail::hmacSha256(serverKey.bytes(), message);
+    Bytes mac = hmacSha256(serverKey.bytes(), message);
     wipe(message);
     return mac;
 }
@@ -92,30 +75,28 @@ std::string_view verifyResultName(VerifyResult result) noexcept {
     return "wrong";
 }
 
-SmsCodeMachine::SmsCodeMachine(Secret serverKey, Clock clock, RandomSource random)
-    : serverKey_(std::move(serverKey)), clock_(std::move(clock)), random_(std::move(random)) {
+SmsCodeMachine::SmsCodeMachine(Secret serverKey, const Clock& clock, Random& random)
+    : serverKey_(std::move(serverKey)), clock_(clock), random_(random) {
     if (serverKey_.empty()) throw InputError("SMS code server key is empty");
-    if (!clock_ || !random_) throw InputError("SMS code machine needs a clock and a random source");
 }
 
 SmsCodeMachine::Issued SmsCodeMachine::issue(std::string_view requestId) const {
     Issued issued;
     issued.code = generateSmsCode(random_);
     issued.record.codeHash = hashSmsCode(serverKey_, requestId, issued.code.view());
-    issued.record.issuedAt = clock_();
+    issued.record.issuedAt = clock_.now();
     return issued;
 }
 
 VerifyResult SmsCodeMachine::verify(SmsCodeRecord* record, std::string_view requestId,
                                     std::string_view submitted) const {
     if (record == nullptr || record->codeHash.empty()) return VerifyResult::NoCode;
-    const auto now = clock_();
+    const auto now = clock_.now();
     // The MAC and the comparison always run, so every outcome costs the same work.
     const Bytes candidate = hashSmsCode(serverKey_, requestId, submitted);
     const bool wellFormed = submitted.size() == SMS_CODE_DIGITS &&
                             submitted.find_first_not_of("0123456789") == std::string_view::npos;
-    const bool match = candidate.size() == record->codeHash.size() &&
-                       CRYPTO_memcmp(candidate.data(), record->codeHash.data(), candidate.size()) == 0;
+    const bool match = constantTimeEquals(candidate, record->codeHash);
     if (record->consumed) return VerifyResult::AlreadyUsed;
     if (record->wrongTries >= SMS_MAX_WRONG_TRIES) return VerifyResult::TooManyTries;
     if (now >= record->issuedAt + SMS_CODE_LIFETIME) return VerifyResult::Expired;

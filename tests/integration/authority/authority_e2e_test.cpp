@@ -1,7 +1,6 @@
 // Black box: the real cardbridge-authority binary, its CLI, real HTTPS, a temp SQLite. Both routes, the
 // reviewers' pages, hostile input, a restart mid-flow, and no secret in the database, logs or audit.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -15,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "cardbridge/common/base64.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "https_client.hpp"
 #include "test_certs.hpp"
 
@@ -38,19 +39,9 @@ std::string readAll(const fs::path& path) {
     return out.str();
 }
 
-std::string base64(const Bytes& bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                  static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
-
-std::string sha256(const std::string& data) {
-    unsigned char digest[32];
-    unsigned int length = 0;
-    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-    return toHex(ByteView(digest, length));
+// The authority reports an attachment's SHA-256 in upper-case hex.
+std::string attachmentSha256(const std::string& data) {
+    return toHex(sha256(toBytes(data)));
 }
 
 class AuthorityE2e : public ::testing::Test {
@@ -184,7 +175,7 @@ class AuthorityE2e : public ::testing::Test {
 
     json createBody(const Bytes& der, const std::string& name, const std::string& id,
                     const std::string& phone) {
-        return {{"certificate", base64(der)},
+        return {{"certificate", base64Encode(der)},
                 {"cardSerial", CARD},
                 {"handler",
                  {{"organization", ORGANIZATION},
@@ -297,10 +288,10 @@ TEST_F(AuthorityE2e, ReviewRouteWithReviewersPagesAndRestartMidFlow) {
     EXPECT_EQ(status["state"], "in_review");
     for (const auto& a : status["attachments"]) {
         if (a["kind"] == "application_form") {
-            EXPECT_EQ(a["sha256"], sha256(pdf));
+            EXPECT_EQ(a["sha256"], attachmentSha256(pdf));
         }
         if (a["kind"] == "business_license") {
-            EXPECT_EQ(a["sha256"], sha256(jpeg));
+            EXPECT_EQ(a["sha256"], attachmentSha256(jpeg));
         }
     }
 
@@ -331,7 +322,7 @@ TEST_F(AuthorityE2e, ReviewRouteWithReviewersPagesAndRestartMidFlow) {
     const auto viewed = authorityRequest(port_, tlsRoot_.certPem, "GET",
                                          "/review/requests/" + id + "/attachments/application_form", {},
                                          {{"Cookie", cookie}});
-    EXPECT_EQ(sha256(viewed.body), sha256(pdf));
+    EXPECT_EQ(attachmentSha256(viewed.body), attachmentSha256(pdf));
     EXPECT_EQ(viewed.header("Content-Type"), "application/pdf");
     const std::size_t at = page.body.find("name=\"csrf\" value=\"");
     ASSERT_NE(at, std::string::npos);

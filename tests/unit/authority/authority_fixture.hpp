@@ -13,11 +13,12 @@
 #include <vector>
 
 #include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/fakes.hpp"
 #include "cardbridge/authority/registry.hpp"
 #include "cardbridge/authority/sqlite_storage.hpp"
 #include "cardbridge/authority/unlock_service.hpp"
 #include "cardbridge/rules/form.hpp"
+#include "fakes/clock_random.hpp"
+#include "fakes/sms_gateway.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::authority::test {
@@ -176,11 +177,11 @@ class AuthorityFixture : public ::testing::Test {
 
     /// Creates a review request with all three attachments, submitted.
     std::string submittedReview() {
-        const auto created = service_->create(otherHandlerRequest());
-        service_->putAttachment(created.requestId, "application_form", pdfBytes());
-        service_->putAttachment(created.requestId, "business_license", jpegBytes());
-        service_->putAttachment(created.requestId, "handler_id", pngBytes());
-        service_->submit(created.requestId);
+        const auto created = service_->requests().create(otherHandlerRequest());
+        service_->review().putAttachment(created.requestId, "application_form", pdfBytes());
+        service_->review().putAttachment(created.requestId, "business_license", jpegBytes());
+        service_->review().putAttachment(created.requestId, "handler_id", pngBytes());
+        service_->review().submit(created.requestId);
         return created.requestId;
     }
 

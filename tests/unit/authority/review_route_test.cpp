@@ -9,90 +9,92 @@ namespace {
 using ReviewRouteTest = AuthorityFixture;
 
 TEST_F(ReviewRouteTest, AttachmentTypeByMagicBytes) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    expectReason([&] { service_->putAttachment(id, "handler_id", toBytes("hello, not an image")); },
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    expectReason([&] { service_->review().putAttachment(id, "handler_id", toBytes("hello, not an image")); },
                  reason::ATTACHMENT_TYPE);
-    expectReason([&] { service_->putAttachment(id, "photo", pngBytes()); }, reason::ATTACHMENT_KIND);
-    EXPECT_EQ(service_->putAttachment(id, "handler_id", pngBytes()).contentType, "image/png");
+    expectReason([&] { service_->review().putAttachment(id, "photo", pngBytes()); }, reason::ATTACHMENT_KIND);
+    EXPECT_EQ(service_->review().putAttachment(id, "handler_id", pngBytes()).contentType, "image/png");
 }
 
 TEST_F(ReviewRouteTest, AttachmentSizeLimit) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    EXPECT_NO_THROW(service_->putAttachment(id, "handler_id", pdfBytes(1048576)));
-    const auto extra = expectReason([&] { service_->putAttachment(id, "handler_id", pdfBytes(1048577)); },
-                                    reason::ATTACHMENT_TOO_LARGE);
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    EXPECT_NO_THROW(service_->review().putAttachment(id, "handler_id", pdfBytes(1048576)));
+    const auto extra =
+        expectReason([&] { service_->review().putAttachment(id, "handler_id", pdfBytes(1048577)); },
+                     reason::ATTACHMENT_TOO_LARGE);
     EXPECT_EQ(extra.value("limit", 0), 1048576);
 }
 
 TEST_F(ReviewRouteTest, ReuploadReplaces) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    service_->putAttachment(id, "handler_id", pngBytes(100));
-    service_->putAttachment(id, "handler_id", jpegBytes(200));
-    const auto status = service_->status(id);
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    service_->review().putAttachment(id, "handler_id", pngBytes(100));
+    service_->review().putAttachment(id, "handler_id", jpegBytes(200));
+    const auto status = service_->requests().status(id);
     ASSERT_EQ(status.attachments.size(), 1u);
     EXPECT_EQ(status.attachments[0].contentType, "image/jpeg");
     EXPECT_EQ(status.attachments[0].size, 200);
 }
 
 TEST_F(ReviewRouteTest, EncryptedAtRestAndDecryptedForReviewer) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
     const auto plain = pdfBytes(4096);
-    service_->putAttachment(id, "application_form", plain);
+    service_->review().putAttachment(id, "application_form", plain);
     const auto stored = storage_->findAttachment(id, "application_form");
     ASSERT_TRUE(stored);
     EXPECT_NE(stored->ciphertext, plain);
     EXPECT_EQ(stored->ciphertext.size(), plain.size());
     EXPECT_EQ(stored->nonce.size(), 12u);
     EXPECT_EQ(stored->tag.size(), 16u);
-    const auto content = service_->attachment(id, "application_form", "reviewer1");
+    const auto content = service_->review().attachment(id, "application_form", "reviewer1");
     EXPECT_EQ(content.data, plain);
     EXPECT_EQ(content.contentType, "application/pdf");
 }
 
 TEST_F(ReviewRouteTest, TamperedCiphertextIsCorrupt) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    service_->putAttachment(id, "application_form", pdfBytes(256));
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    service_->review().putAttachment(id, "application_form", pdfBytes(256));
     auto stored = *storage_->findAttachment(id, "application_form");
     stored.ciphertext[10] ^= 0x01;
     storage_->putAttachment(stored);
-    expectReason([&] { service_->attachment(id, "application_form", "reviewer1"); },
+    expectReason([&] { service_->review().attachment(id, "application_form", "reviewer1"); },
                  reason::ATTACHMENT_CORRUPT);
 }
 
 TEST_F(ReviewRouteTest, AttachmentBoundToRequestAndKind) {
-    const auto a = service_->create(otherHandlerRequest()).requestId;
-    const auto b = service_->create(otherHandlerRequest()).requestId;
-    service_->putAttachment(a, "handler_id", pngBytes());
+    const auto a = service_->requests().create(otherHandlerRequest()).requestId;
+    const auto b = service_->requests().create(otherHandlerRequest()).requestId;
+    service_->review().putAttachment(a, "handler_id", pngBytes());
     auto moved = *storage_->findAttachment(a, "handler_id");
     moved.requestId = b;
     storage_->putAttachment(moved);  // copied into another request: AAD no longer matches
-    expectReason([&] { service_->attachment(b, "handler_id", "r"); }, reason::ATTACHMENT_CORRUPT);
+    expectReason([&] { service_->review().attachment(b, "handler_id", "r"); }, reason::ATTACHMENT_CORRUPT);
 }
 
 TEST_F(ReviewRouteTest, SubmitNeedsAllThree) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    service_->putAttachment(id, "handler_id", pngBytes());
-    const auto extra = expectReason([&] { service_->submit(id); }, reason::ATTACHMENTS_MISSING);
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    service_->review().putAttachment(id, "handler_id", pngBytes());
+    const auto extra = expectReason([&] { service_->review().submit(id); }, reason::ATTACHMENTS_MISSING);
     EXPECT_EQ(extra["missing"], nlohmann::json::array({"application_form", "business_license"}));
 }
 
 TEST_F(ReviewRouteTest, SubmitSetsDueDateInWorkingDays) {
     const auto id = submittedReview();
-    const auto status = service_->status(id);
+    const auto status = service_->requests().status(id);
     EXPECT_EQ(status.state, "in_review");
     ASSERT_TRUE(status.dueDate);
     // Wednesday 2025-03-05 → Thu, Fri, Mon → due by the end of Monday 2025-03-10 (+08:00).
     EXPECT_EQ(rules::shanghaiDate(*status.dueDate - 1s),
               std::chrono::year_month_day(std::chrono::year(2025), std::chrono::March, std::chrono::day(10)));
     EXPECT_FALSE(status.dueIsEstimate);
-    expectReason([&] { service_->putAttachment(id, "handler_id", pngBytes()); }, reason::WRONG_STATE);
+    expectReason([&] { service_->review().putAttachment(id, "handler_id", pngBytes()); },
+                 reason::WRONG_STATE);
 }
 
 TEST_F(ReviewRouteTest, QueueOrderedByDueDateWithMaskedData) {
     const auto first = submittedReview();
     clock_.advance(std::chrono::days(2));
     const auto second = submittedReview();
-    const auto queue = service_->reviewQueue();
+    const auto queue = service_->review().reviewQueue();
     ASSERT_EQ(queue.size(), 2u);
     EXPECT_EQ(queue[0].requestId, first);
     EXPECT_EQ(queue[1].requestId, second);
@@ -105,31 +107,31 @@ TEST_F(ReviewRouteTest, QueueOrderedByDueDateWithMaskedData) {
 
 TEST_F(ReviewRouteTest, WithdrawWhileInReview) {
     const auto id = submittedReview();
-    EXPECT_EQ(service_->withdraw(id, "client:x").state, "withdrawn");
-    EXPECT_TRUE(service_->reviewQueue().empty());
-    expectReason([&] { service_->approve(id, "reviewer1"); }, reason::WRONG_STATE);
-    expectReason([&] { service_->withdraw(id, "client:x"); }, reason::WRONG_STATE);
+    EXPECT_EQ(service_->requests().withdraw(id, "client:x").state, "withdrawn");
+    EXPECT_TRUE(service_->review().reviewQueue().empty());
+    expectReason([&] { service_->review().approve(id, "reviewer1"); }, reason::WRONG_STATE);
+    expectReason([&] { service_->requests().withdraw(id, "client:x"); }, reason::WRONG_STATE);
 }
 
 TEST_F(ReviewRouteTest, RejectNeedsReasonAndIsFinal) {
     const auto id = submittedReview();
-    expectReason([&] { service_->reject(id, "reviewer1", "   "); }, reason::REASON_REQUIRED);
-    const auto status = service_->reject(id, "reviewer1", "营业执照未盖章");
+    expectReason([&] { service_->review().reject(id, "reviewer1", "   "); }, reason::REASON_REQUIRED);
+    const auto status = service_->review().reject(id, "reviewer1", "营业执照未盖章");
     EXPECT_EQ(status.state, "rejected");
     EXPECT_EQ(status.rejectReason, "营业执照未盖章");
-    expectReason([&] { service_->credential(id); }, reason::NOT_AUTHORISED);
+    expectReason([&] { service_->custody().credential(id); }, reason::NOT_AUTHORISED);
 }
 
 TEST_F(ReviewRouteTest, ApprovalExpiresAfterThirtyDays) {
     const auto id = submittedReview();
-    service_->approve(id, "reviewer1");
+    service_->review().approve(id, "reviewer1");
     clock_.advance(std::chrono::days(30) + 1s);
-    expectReason([&] { service_->credential(id); }, reason::APPROVAL_EXPIRED);
+    expectReason([&] { service_->custody().credential(id); }, reason::APPROVAL_EXPIRED);
 }
 
 TEST_F(ReviewRouteTest, ApplicationFormData) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    const auto form = service_->applicationForm(id);
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    const auto form = service_->requests().applicationForm(id);
     EXPECT_EQ(form.requestId, id);
     EXPECT_EQ(form.createdDate, "2025-03-05");
     EXPECT_EQ(form.certificateCommonName, "张三");
@@ -142,11 +144,11 @@ TEST_F(ReviewRouteTest, ApplicationFormData) {
 
 TEST_F(ReviewRouteTest, PurgeAttachmentsAfterRetention) {
     const auto id = submittedReview();
-    service_->approve(id, "reviewer1");
-    EXPECT_EQ(service_->purgeAttachments(30), 0);
+    service_->review().approve(id, "reviewer1");
+    EXPECT_EQ(service_->review().purgeAttachments(30), 0);
     clock_.advance(std::chrono::days(31));
-    EXPECT_EQ(service_->purgeAttachments(30), 3);
-    expectReason([&] { service_->attachment(id, "handler_id", "r"); }, reason::ATTACHMENT_PURGED);
+    EXPECT_EQ(service_->review().purgeAttachments(30), 3);
+    expectReason([&] { service_->review().attachment(id, "handler_id", "r"); }, reason::ATTACHMENT_PURGED);
     const auto audit = storage_->listAudit(id, 100);
     EXPECT_TRUE(std::any_of(audit.begin(), audit.end(),
                             [](const AuditRecord& a) { return a.action == "attachment.purge"; }));

@@ -8,8 +8,8 @@ namespace {
 using SmsRouteTest = AuthorityFixture;
 
 TEST_F(SmsRouteTest, CodeGoesToRegisteredPhoneAndAuthorises) {
-    const auto id = service_->create(applicantRequest()).requestId;
-    const auto sent = service_->sendCode(id, "203.0.113.7");
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    const auto sent = service_->sms().sendCode(id, "203.0.113.7");
     EXPECT_EQ(sent.maskedPhone, "138****5678");
     EXPECT_EQ(sent.expiresAt, clock_.now() + 300s);
     const auto messages = sms_.messages();
@@ -18,73 +18,75 @@ TEST_F(SmsRouteTest, CodeGoesToRegisteredPhoneAndAuthorises) {
     EXPECT_EQ(messages[0].requestId, id);
     const auto code = lastCode();
     ASSERT_EQ(code.size(), 6u);
-    const auto status = service_->verifyCode(id, Secret(code));
+    const auto status = service_->sms().verifyCode(id, Secret(code));
     EXPECT_EQ(status.state, "authorised");
     ASSERT_TRUE(status.authorisedUntil);
     // Single use: the request is no longer open.
-    expectReason([&] { service_->verifyCode(id, Secret(code)); }, reason::WRONG_STATE);
+    expectReason([&] { service_->sms().verifyCode(id, Secret(code)); }, reason::WRONG_STATE);
 }
 
 TEST_F(SmsRouteTest, ReviewRequestCannotGetCode) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
-    expectReason([&] { service_->sendCode(id, "203.0.113.7"); }, reason::WRONG_ROUTE);
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
+    expectReason([&] { service_->sms().sendCode(id, "203.0.113.7"); }, reason::WRONG_ROUTE);
 }
 
 TEST_F(SmsRouteTest, VerifyBeforeSendIsRefused) {
-    const auto id = service_->create(applicantRequest()).requestId;
-    expectReason([&] { service_->verifyCode(id, Secret(std::string_view("123456"))); },
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    expectReason([&] { service_->sms().verifyCode(id, Secret(std::string_view("123456"))); },
                  reason::CODE_NOT_SENT);
 }
 
 TEST_F(SmsRouteTest, CodeExpiresAfterFiveMinutes) {
-    const auto id = service_->create(applicantRequest()).requestId;
-    service_->sendCode(id, "203.0.113.7");
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    service_->sms().sendCode(id, "203.0.113.7");
     const auto code = lastCode();
     clock_.advance(300s);
-    expectReason([&] { service_->verifyCode(id, Secret(code)); }, reason::CODE_EXPIRED);
+    expectReason([&] { service_->sms().verifyCode(id, Secret(code)); }, reason::CODE_EXPIRED);
 }
 
 TEST_F(SmsRouteTest, ResendCooldownThenNewCodeInvalidatesOld) {
-    const auto id = service_->create(applicantRequest()).requestId;
-    service_->sendCode(id, "203.0.113.7");
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    service_->sms().sendCode(id, "203.0.113.7");
     const auto first = lastCode();
     clock_.advance(10s);
-    const auto extra = expectReason([&] { service_->sendCode(id, "203.0.113.7"); }, reason::CODE_COOLDOWN);
+    const auto extra =
+        expectReason([&] { service_->sms().sendCode(id, "203.0.113.7"); }, reason::CODE_COOLDOWN);
     EXPECT_EQ(extra.value("retryAfter", 0), 50);
     clock_.advance(50s);
-    service_->sendCode(id, "203.0.113.7");
+    service_->sms().sendCode(id, "203.0.113.7");
     const auto second = lastCode();
     if (first != second) {
-        expectReason([&] { service_->verifyCode(id, Secret(first)); }, reason::CODE_INCORRECT);
+        expectReason([&] { service_->sms().verifyCode(id, Secret(first)); }, reason::CODE_INCORRECT);
     }
-    EXPECT_EQ(service_->verifyCode(id, Secret(second)).state, "authorised");
+    EXPECT_EQ(service_->sms().verifyCode(id, Secret(second)).state, "authorised");
 }
 
 TEST_F(SmsRouteTest, FiveWrongTriesLockTheCode) {
-    const auto id = service_->create(applicantRequest()).requestId;
-    service_->sendCode(id, "203.0.113.7");
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    service_->sms().sendCode(id, "203.0.113.7");
     const auto code = lastCode();
     const std::string wrong = code == "000000" ? "111111" : "000000";
     for (int left = 4; left >= 1; --left) {
-        const auto extra = expectReason([&] { service_->verifyCode(id, Secret(std::string_view(wrong))); },
-                                        reason::CODE_INCORRECT);
+        const auto extra = expectReason(
+            [&] { service_->sms().verifyCode(id, Secret(std::string_view(wrong))); }, reason::CODE_INCORRECT);
         EXPECT_EQ(extra.value("triesLeft", -1), left);
     }
-    expectReason([&] { service_->verifyCode(id, Secret(std::string_view(wrong))); }, reason::CODE_LOCKED);
+    expectReason([&] { service_->sms().verifyCode(id, Secret(std::string_view(wrong))); },
+                 reason::CODE_LOCKED);
     // Even the right code is refused now.
-    expectReason([&] { service_->verifyCode(id, Secret(code)); }, reason::CODE_LOCKED);
+    expectReason([&] { service_->sms().verifyCode(id, Secret(code)); }, reason::CODE_LOCKED);
     // A fresh code after the cooldown works.
     clock_.advance(60s);
-    service_->sendCode(id, "203.0.113.7");
-    EXPECT_EQ(service_->verifyCode(id, Secret(lastCode())).state, "authorised");
+    service_->sms().sendCode(id, "203.0.113.7");
+    EXPECT_EQ(service_->sms().verifyCode(id, Secret(lastCode())).state, "authorised");
 }
 
 TEST_F(SmsRouteTest, DailyCapPerCard) {
-    const auto id = service_->create(applicantRequest()).requestId;
+    const auto id = service_->requests().create(applicantRequest()).requestId;
     int sent = 0;
     for (int i = 0; i < 20; ++i) {
         try {
-            service_->sendCode(id, "203.0.113.7");
+            service_->sms().sendCode(id, "203.0.113.7");
             ++sent;
         } catch (const AuthorityError& e) {
             EXPECT_EQ(e.reason(), reason::DAILY_CAP);
@@ -97,9 +99,9 @@ TEST_F(SmsRouteTest, DailyCapPerCard) {
 }
 
 TEST_F(SmsRouteTest, GatewayFailureIsSmsUnavailableAndCodeIsDead) {
-    const auto id = service_->create(applicantRequest()).requestId;
+    const auto id = service_->requests().create(applicantRequest()).requestId;
     sms_.failNext();
-    expectReason([&] { service_->sendCode(id, "203.0.113.7"); }, reason::SMS_UNAVAILABLE);
+    expectReason([&] { service_->sms().sendCode(id, "203.0.113.7"); }, reason::SMS_UNAVAILABLE);
     const auto code = storage_->latestCode(id);
     ASSERT_TRUE(code);
     EXPECT_EQ(code->state, CodeState::Dead);

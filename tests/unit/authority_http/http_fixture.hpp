@@ -5,30 +5,16 @@
 #include "cardbridge/authority/http/api_router.hpp"
 #include "cardbridge/authority/http/front.hpp"
 #include "cardbridge/authority/http/review_site.hpp"
+#include "cardbridge/common/base64.hpp"
 
 namespace cardbridge::authority::test {
-
-inline std::string base64(ByteView bytes) {
-    static constexpr char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (std::size_t i = 0; i < bytes.size(); i += 3) {
-        std::uint32_t chunk = static_cast<std::uint32_t>(bytes[i]) << 16;
-        if (i + 1 < bytes.size()) chunk |= static_cast<std::uint32_t>(bytes[i + 1]) << 8;
-        if (i + 2 < bytes.size()) chunk |= bytes[i + 2];
-        out.push_back(ALPHABET[(chunk >> 18) & 63]);
-        out.push_back(ALPHABET[(chunk >> 12) & 63]);
-        out.push_back(i + 1 < bytes.size() ? ALPHABET[(chunk >> 6) & 63] : '=');
-        out.push_back(i + 2 < bytes.size() ? ALPHABET[chunk & 63] : '=');
-    }
-    return out;
-}
 
 class HttpFixture : public AuthorityFixture {
   protected:
     void SetUp() override {
         AuthorityFixture::SetUp();
         api_ = std::make_unique<http::ApiRouter>(*service_, apiOptions());
-        review_ = std::make_unique<http::ReviewSite>(*service_, clock_, http::ReviewOptions{});
+        review_ = std::make_unique<http::ReviewSite>(*service_, http::ReviewOptions{});
         front_ = std::make_unique<http::AuthorityFront>(*api_, *review_);
     }
 
@@ -54,7 +40,7 @@ class HttpFixture : public AuthorityFixture {
 
     nlohmann::json createBody(const std::string& name, const std::string& id,
                               const std::string& phone) const {
-        return {{"certificate", base64(leaf_.der)},
+        return {{"certificate", base64Encode(leaf_.der)},
                 {"cardSerial", CARD},
                 {"handler",
                  {{"organization", ORGANIZATION},

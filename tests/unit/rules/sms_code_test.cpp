@@ -8,10 +8,13 @@
 #include <array>
 #include <deque>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/rules/sms_code.hpp"
 #include "cardbridge/rules/working_days.hpp"
+#include "fakes/clock_random.hpp"
 
 namespace cardbridge::rules {
 namespace {
@@ -21,37 +24,50 @@ using namespace std::chrono;
 const sys_seconds T0 = sys_seconds(sys_days(year{2025} / October / day{13})) + hours(2);  // 10:00 Shanghai
 
 // A random source that replays scripted 4-byte values, big-endian.
-RandomSource scripted(std::deque<std::uint32_t> values) {
-    auto queue = std::make_shared<std::deque<std::uint32_t>>(std::move(values));
-    return [queue](std::span<std::uint8_t> out) {
-        ASSERT_EQ(out.size(), 4U);
-        ASSERT_FALSE(queue->empty()) << "random source exhausted";
-        const std::uint32_t v = queue->front();
-        queue->pop_front();
+class ScriptedRandom final : public Random {
+  public:
+    explicit ScriptedRandom(std::deque<std::uint32_t> values) : values_(std::move(values)) {}
+    Bytes bytes(std::size_t count) override {
+        EXPECT_EQ(count, 4U);
+        if (values_.empty()) throw std::logic_error("random source exhausted");
+        const std::uint32_t v = values_.front();
+        values_.pop_front();
+        Bytes out(4);
         for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
-    };
+        return out;
+    }
+
+  private:
+    std::deque<std::uint32_t> values_;
+};
+
+std::string generated(std::deque<std::uint32_t> values) {
+    ScriptedRandom random(std::move(values));
+    return std::string(generateSmsCode(random).view());
 }
 
 struct Machine {
-    std::shared_ptr<sys_seconds> now = std::make_shared<sys_seconds>(T0);
-    SmsCodeMachine machine{Secret(std::string_view("server-key-for-tests-0123456789ab")),
-                           [n = now] { return *n; }, systemRandom};
-    void advance(seconds s) { *now += s; }
+    fake::FakeClock clock{T0};
+    SystemRandom random;
+    SmsCodeMachine machine{Secret(std::string_view("server-key-for-tests-0123456789ab")), clock, random};
+    [[nodiscard]] sys_seconds now() const { return clock.now(); }
+    void advance(seconds s) { clock.advance(s); }
 };
 
 TEST(SmsCodeGeneration, LeadingZerosAndRejectionSampling) {
-    EXPECT_EQ(generateSmsCode(scripted({42})).view(), "000042");
+    EXPECT_EQ(generated({42}), "000042");
     // 4,294,000,000 and above are rejected (modulo bias); the next value is used.
-    EXPECT_EQ(generateSmsCode(scripted({4'294'000'000U, 0xFFFFFFFFU, 4'293'999'999U})).view(), "999999");
-    EXPECT_EQ(generateSmsCode(scripted({1'234'567U})).view(), "234567");
+    EXPECT_EQ(generated({4'294'000'000U, 0xFFFFFFFFU, 4'293'999'999U}), "999999");
+    EXPECT_EQ(generated({1'234'567U}), "234567");
 }
 
 TEST(SmsCodeGeneration, DistributionSanity) {
     constexpr int N = 20000;
     std::array<std::array<int, 10>, SMS_CODE_DIGITS> counts{};
     int leadingZero = 0;
+    SystemRandom random;
     for (int i = 0; i < N; ++i) {
-        const Secret code = generateSmsCode(systemRandom);
+        const Secret code = generateSmsCode(random);
         ASSERT_EQ(code.size(), SMS_CODE_DIGITS);
         const auto text = code.view();
         for (std::size_t p = 0; p < SMS_CODE_DIGITS; ++p) {
@@ -104,10 +120,10 @@ TEST(SmsCodeMachine, ExpiresAtExactlyFiveMinutes) {
     const std::string code(issued.code.view());
     auto copy = issued.record;
     m.advance(seconds(299));
-    EXPECT_TRUE(SmsCodeMachine::isLive(copy, *m.now));
+    EXPECT_TRUE(SmsCodeMachine::isLive(copy, m.now()));
     EXPECT_EQ(m.machine.verify(&copy, "req-1", code), VerifyResult::Ok);
     m.advance(seconds(1));  // issuedAt + 300 s
-    EXPECT_FALSE(SmsCodeMachine::isLive(issued.record, *m.now));
+    EXPECT_FALSE(SmsCodeMachine::isLive(issued.record, m.now()));
     EXPECT_EQ(m.machine.verify(&issued.record, "req-1", code), VerifyResult::Expired);
     EXPECT_EQ(issued.record.wrongTries, 0);  // expiry uses no try
 }
@@ -123,7 +139,7 @@ TEST(SmsCodeMachine, FiveWrongTriesKillTheCode) {
     }
     EXPECT_EQ(m.machine.verify(&issued.record, "req-1", code), VerifyResult::TooManyTries);
     EXPECT_FALSE(issued.record.consumed);
-    EXPECT_FALSE(SmsCodeMachine::isLive(issued.record, *m.now));
+    EXPECT_FALSE(SmsCodeMachine::isLive(issued.record, m.now()));
 }
 
 TEST(SmsCodeMachine, FourWrongTriesThenRightStillWorks) {
@@ -167,7 +183,7 @@ TEST(SmsCodeMachine, RecordNeverHoldsTheCode) {
     const Bytes codeBytes = toBytes(issued.code.view());
     const auto& hash = issued.record.codeHash;
     EXPECT_EQ(std::search(hash.begin(), hash.end(), codeBytes.begin(), codeBytes.end()), hash.end());
-    EXPECT_THROW(SmsCodeMachine(Secret(), systemNow, systemRandom), InputError);
+    EXPECT_THROW(SmsCodeMachine(Secret(), m.clock, m.random), InputError);
 }
 
 TEST(SmsSendPolicy, CooldownOfSixtySeconds) {

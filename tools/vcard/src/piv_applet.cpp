@@ -1,10 +1,9 @@
 #include "cardbridge/vcard/piv_applet.hpp"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 
 #include "cardbridge/common/apdu.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "cardbridge/common/tlv.hpp"
@@ -45,10 +44,6 @@ Bytes padded(ByteView secret) {
     Bytes out(secret.begin(), secret.end());
     out.resize(8, 0xFF);
     return out;
-}
-
-bool constantTimeEquals(ByteView a, ByteView b) {
-    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // 8 bytes, FF-padded, 6-8 significant bytes and nothing but FF after the first FF.

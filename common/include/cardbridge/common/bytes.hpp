@@ -15,6 +15,12 @@ using ByteView = std::span<const std::uint8_t>;
 /// Upper-case hex without separators, e.g. "3BFD13".
 std::string toHex(ByteView bytes);
 
+/// Lower-case hex without separators, e.g. "3bfd13".
+std::string toLowerHex(ByteView bytes);
+
+/// The value of one hex digit (either case), or -1 when `c` is not one.
+int hexDigitValue(char c) noexcept;
+
 /// Parses hex; spaces, colons and dashes between byte pairs are ignored. Throws InputError on bad input.
 Bytes fromHex(std::string_view text);
 

@@ -1,6 +1,7 @@
 // AuthorityConfig: everything cardbridge-authority's domain needs, and its JSON loader.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -8,18 +9,28 @@
 #include <string>
 #include <vector>
 
+#include "cardbridge/rules/magic.hpp"
+
 namespace cardbridge::authority {
 
 /// Limits of the unlock flow. Defaults follow DESIGN.md §5 and domain.md. The SMS code rules (6 digits,
 /// 5 min life, 60 s cooldown, 5 wrong tries, daily caps per card and address) are cardbridge_rules'
 /// constants (rules/sms_code.hpp), shared with the web UI, and deliberately not configurable here.
 struct AuthorityLimits {
-    int createPerCardPerHour = 10;             ///< unlock requests created per card serial per hour
-    int createPerAddressPerHour = 30;          ///< unlock requests created per client address per hour
-    std::size_t attachmentMaxBytes = 1048576;  ///< largest attachment accepted (1024 KB, ≤ the rules' limit)
-    int reviewWorkingDays = 3;                 ///< review due this many working days after submission
-    int approvalValidDays = 30;                ///< an approval can be used this long
-    int smsAuthorisationMinutes = 30;          ///< a verified SMS code authorises a credential this long
+    int createPerCardPerHour = 10;     ///< unlock requests created per card serial per hour
+    int createPerAddressPerHour = 30;  ///< unlock requests created per client address per hour
+    /// Largest attachment accepted; may only lower rules::MAX_ATTACHMENT_BYTES (1024 KB).
+    std::size_t attachmentMaxBytes = rules::MAX_ATTACHMENT_BYTES;
+    int reviewWorkingDays = 3;         ///< review due this many working days after submission
+    int approvalValidDays = 30;        ///< an approval can be used this long
+    int smsAuthorisationMinutes = 30;  ///< a verified SMS code authorises a credential this long
+};
+
+/// Reviewers' sessions and logins (filled from the serve config's "review" section).
+struct ReviewerSessionPolicy {
+    std::chrono::minutes sessionLifetime{480};  ///< absolute session life from login (review.sessionMinutes)
+    int loginAttemptsPerWindow = 10;            ///< per client address (review.loginAttemptsPerWindow)
+    std::chrono::minutes loginWindow{15};
 };
 
 /// Where SMS codes go: an outbox file (JSON lines) or an HTTP(S) webhook.
@@ -41,6 +52,7 @@ struct AuthorityConfig {
     std::filesystem::path attachmentKeyFile;  ///< AES-256-GCM key for attachments (owner-only, 32 bytes)
     SmsGatewayConfig sms;
     AuthorityLimits limits;
+    ReviewerSessionPolicy reviewerSessions;
     int attachmentRetentionDays = 180;  ///< purge attachment contents this long after the decision
     int uniformTimingMillis = 250;      ///< create() answers no sooner than this (0 = no padding)
     /// Text given with CERT_EXPIRED: where to go for the offline procedure.

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/authority/keys.hpp"
 #include "cardbridge/authority/storage.hpp"
 #include "cardbridge/authority/trust.hpp"
+#include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {
 

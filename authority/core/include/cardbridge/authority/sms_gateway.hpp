@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/authority/config.hpp"
+#include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {
 
@@ -30,6 +30,14 @@ struct CertificateRecord {
     Seconds enrolledAt{};
 };
 
+/// How an unlock request is decided: an SMS code to the registered phone, or reviewers (DESIGN.md §5).
+enum class Route { Sms, Review };
+
+/// Stable lower-case name: "sms", "review". Never throws.
+std::string toString(Route route);
+/// Inverse of toString. Throws FatalError on an unknown name (a corrupt row).
+Route routeFromString(const std::string& name);
+
 /// States of an unlock request.
 enum class RequestState { Open, Authorised, InReview, Approved, Rejected, Withdrawn, Completed };
 
@@ -50,7 +58,7 @@ struct UnlockRequestRecord {
     std::string handlerIdHash;
     std::string handlerIdLast4;
     std::string handlerPhone;
-    std::string route;  ///< "sms" | "review"
+    Route route = Route::Review;
     RequestState state = RequestState::Open;
     Seconds createdAt{};
     Seconds updatedAt{};

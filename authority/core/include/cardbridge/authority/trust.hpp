@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "cardbridge/authority/clock.hpp"
 #include "cardbridge/common/certificate.hpp"
+#include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {
 

@@ -9,12 +9,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
-#include <span>
 #include <string_view>
 
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
 #include "cardbridge/common/secret.hpp"
 
 namespace cardbridge::rules {
@@ -33,19 +32,10 @@ inline constexpr int SMS_DAILY_CAP_PER_CARD = 10;
 /// Codes sent per client address per Asia/Shanghai calendar day.
 inline constexpr int SMS_DAILY_CAP_PER_ADDRESS = 30;
 
-/// Fills the span with cryptographically secure random bytes; throws on failure.
-using RandomSource = std::function<void(std::span<std::uint8_t>)>;
-/// The current instant.
-using Clock = std::function<std::chrono::sys_seconds()>;
-
-/// RAND_bytes (OpenSSL's CSPRNG). Throws OpenSslError.
-void systemRandom(std::span<std::uint8_t> out);
-/// std::chrono::system_clock::now(), truncated to seconds.
-std::chrono::sys_seconds systemNow();
-
 /// A fresh code: SMS_CODE_DIGITS decimal digits (leading zeros kept) from 4-byte chunks of `random`,
 /// rejecting values ≥ 4,294,000,000 (the largest multiple of 10^6 below 2^32) to avoid modulo bias.
-Secret generateSmsCode(const RandomSource& random);
+/// Throws what `random` throws.
+Secret generateSmsCode(Random& random);
 
 /// The stored form of a code: HMAC-SHA-256(serverKey, requestId ‖ 0x00 ‖ code) (OpenSSL EVP_MAC).
 /// Throws InputError on an empty key; OpenSslError.
@@ -93,11 +83,12 @@ enum class VerifyResult {
 /// "no_code".
 std::string_view verifyResultName(VerifyResult result) noexcept;
 
-/// Issues and verifies codes with a server key, an injected clock and an injected random source.
+/// Issues and verifies codes with a server key, an injected clock and an injected random source (both
+/// must outlive the machine).
 class SmsCodeMachine {
   public:
     /// Throws InputError if `serverKey` is empty.
-    SmsCodeMachine(Secret serverKey, Clock clock = systemNow, RandomSource random = systemRandom);
+    SmsCodeMachine(Secret serverKey, const Clock& clock, Random& random);
 
     /// A new code and the record to persist for `requestId`. Persisting it replaces the earlier record,
     /// which invalidates the earlier code. Call only after checkSendAllowed allowed the send.
@@ -121,8 +112,8 @@ class SmsCodeMachine {
 
   private:
     Secret serverKey_;
-    Clock clock_;
-    RandomSource random_;
+    const Clock& clock_;
+    Random& random_;
 };
 
 }  // namespace cardbridge::rules

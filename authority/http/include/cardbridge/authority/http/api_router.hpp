@@ -19,10 +19,9 @@ struct ApiOptions {
     /// Bearer tokens allowed to call /v1/ (one per daemon installation). Empty: no token is asked for
     /// (development only; serve logs a warning).
     std::vector<std::string> bearerTokens;
-    std::size_t jsonMaxBytes = 64 * 1024;      ///< largest JSON body
-    int jsonMaxDepth = 8;                      ///< deepest JSON nesting accepted
-    std::size_t attachmentMaxBytes = 1048576;  ///< largest attachment (the service checks it again)
-    std::size_t attachmentSlackBytes = 4096;   ///< read this much more before refusing a body as too big
+    std::size_t jsonMaxBytes = 64 * 1024;     ///< largest JSON body
+    int jsonMaxDepth = 8;                     ///< deepest JSON nesting accepted
+    std::size_t attachmentSlackBytes = 4096;  ///< read this much more than the service's attachment limit
 };
 
 /// Routes /v1/… to the UnlockService. Thread-safe (the service is).
@@ -34,7 +33,8 @@ class ApiRouter {
     /// Answers one /v1/ request. Never throws: every failure becomes {"error":{reason, message, …}}.
     [[nodiscard]] HttpResponse handle(const HttpRequest& request) const noexcept;
 
-    /// The body limit for `method` `target` (attachments: attachmentMaxBytes + slack; else jsonMaxBytes).
+    /// The body limit for `method` `target` (attachments: the service's attachmentMaxBytes() + slack; else
+    /// jsonMaxBytes).
     [[nodiscard]] std::size_t bodyLimit(std::string_view method, std::string_view target) const noexcept;
 
     /// 413 ATTACHMENT_TOO_LARGE {limit} for attachment uploads, 413 BODY_TOO_LARGE otherwise.
@@ -52,22 +52,5 @@ HttpResponse apiErrorResponse(std::exception_ptr error) noexcept;
 
 /// A JSON response with the API's headers (no-store, nosniff).
 HttpResponse jsonResponse(unsigned status, const nlohmann::json& body);
-
-/// True for a request id as the service makes them: exactly 32 lower-case hex characters. Pure.
-bool isRequestId(std::string_view text) noexcept;
-
-/// True for a syntactically plausible attachment kind ([a-z_]{1,32}); the service decides the rest. Pure.
-bool isKindToken(std::string_view text) noexcept;
-
-/// Parses a JSON object no deeper than `maxDepth`. nullopt when malformed, too deep or not an object;
-/// `problem` then says which ("malformed JSON: …", "JSON nested too deeply", "JSON body must be an
-/// object"). Pure.
-std::optional<nlohmann::json> parseJsonObject(std::string_view text, int maxDepth, std::string& problem);
-
-/// Strict RFC 4648 base64 (padding required, no whitespace or line breaks). nullopt when malformed. Pure.
-std::optional<Bytes> decodeBase64(std::string_view text);
-
-/// ISO 8601 UTC, "2025-01-02T03:04:05Z". Pure.
-std::string isoTime(Seconds time);
 
 }  // namespace cardbridge::authority::http

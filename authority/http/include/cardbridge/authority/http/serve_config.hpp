@@ -20,8 +20,9 @@ struct ServeConfig {
     HttpsServerOptions
         server;  ///< listen.address (127.0.0.1), listen.port (8443), tls.certificateChain/privateKey
     unsigned networkThreads = 2;  ///< listen.threads
-    ApiOptions api;               ///< api.tokenFile (one token per line); attachment limit from the service's
-    ReviewOptions review;         ///< review.sessionMinutes, review.loginAttemptsPerWindow
+    ApiOptions api;               ///< api.tokenFile (one token per line)
+    ReviewOptions review;         ///< the pages' own limits (review.sessionMinutes and
+                                  ///< review.loginAttemptsPerWindow go to authority.reviewerSessions)
     LogOptions log;  ///< log.level/file/maxBytes/count/console; file defaults to <dataDir>/authority.log
     std::vector<std::string> warnings;
 };

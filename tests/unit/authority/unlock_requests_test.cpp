@@ -7,18 +7,18 @@ namespace {
 using CreateTest = AuthorityFixture;
 
 TEST_F(CreateTest, OriginalApplicantGoesToSmsWithMaskedPhone) {
-    const auto created = service_->create(applicantRequest());
-    EXPECT_EQ(created.route, "sms");
+    const auto created = service_->requests().create(applicantRequest());
+    EXPECT_EQ(created.route, Route::Sms);
     ASSERT_TRUE(created.maskedPhone);
     EXPECT_EQ(*created.maskedPhone, "138****5678");
     EXPECT_EQ(created.requestId.size(), 32u);
     EXPECT_EQ(created.requestId.find_first_not_of("0123456789abcdef"), std::string::npos);
-    EXPECT_EQ(service_->status(created.requestId).state, "open");
+    EXPECT_EQ(service_->requests().status(created.requestId).state, "open");
 }
 
 TEST_F(CreateTest, OtherHandlerGoesToReviewWithoutPhone) {
-    const auto created = service_->create(otherHandlerRequest());
-    EXPECT_EQ(created.route, "review");
+    const auto created = service_->requests().create(otherHandlerRequest());
+    EXPECT_EQ(created.route, Route::Review);
     EXPECT_FALSE(created.maskedPhone);
 }
 
@@ -29,7 +29,7 @@ TEST_F(CreateTest, MatchingNormalisesBracketsSpacesCaseAndPhonePrefix) {
     r.handler.idNumber =
         APPLICANT_ID.substr(0, 17) + std::string(1, static_cast<char>(std::tolower(APPLICANT_ID[17])));
     r.handler.phone = "+86 138-1234-5678";
-    EXPECT_EQ(service_->create(r).route, "sms");
+    EXPECT_EQ(service_->requests().create(r).route, Route::Sms);
 }
 
 TEST_F(CreateTest, LatinNameMatchesCaseBlind) {
@@ -45,28 +45,28 @@ TEST_F(CreateTest, LatinNameMatchesCaseBlind) {
     r.cardSerial = "CARD-LATIN";
     r.handler = {ORGANIZATION, "JOHN   SMITH", "护照", "e12345678", APPLICANT_PHONE};
     r.clientAddress = "198.51.100.1";
-    EXPECT_EQ(service_->create(r).route, "sms");
+    EXPECT_EQ(service_->requests().create(r).route, Route::Sms);
 }
 
 TEST_F(CreateTest, EachDifferingFieldSendsToReview) {
     auto phone = applicantRequest();
     phone.handler.phone = "13912345678";
-    EXPECT_EQ(service_->create(phone).route, "review");
+    EXPECT_EQ(service_->requests().create(phone).route, Route::Review);
     auto id = applicantRequest();
     id.handler.idNumber = OTHER_ID;
-    EXPECT_EQ(service_->create(id).route, "review");
+    EXPECT_EQ(service_->requests().create(id).route, Route::Review);
     auto org = applicantRequest();
     org.handler.organization = "另一家公司";
-    EXPECT_EQ(service_->create(org).route, "review");
+    EXPECT_EQ(service_->requests().create(org).route, Route::Review);
     auto name = applicantRequest();
     name.handler.name = "张三丰";
-    EXPECT_EQ(service_->create(name).route, "review");
+    EXPECT_EQ(service_->requests().create(name).route, Route::Review);
 }
 
 TEST_F(CreateTest, InvalidFormIsRefusedWithField) {
     auto r = applicantRequest();
     r.handler.idNumber = APPLICANT_ID.substr(0, 17) + (APPLICANT_ID[17] == '0' ? "1" : "0");
-    const auto extra = expectReason([&] { service_->create(r); }, reason::FORM_INVALID);
+    const auto extra = expectReason([&] { service_->requests().create(r); }, reason::FORM_INVALID);
     EXPECT_EQ(extra.value("field", ""), "idNumber");
     EXPECT_EQ(extra.value("problem", ""), "checksum");
 }
@@ -79,7 +79,7 @@ TEST_F(CreateTest, CertificateFromAnotherCaIsUntrusted) {
     const auto leaf = makeLeaf("张三", &rogue);
     auto r = applicantRequest();
     r.certificateDer = leaf.der;
-    expectReason([&] { service_->create(r); }, reason::CERT_UNTRUSTED);
+    expectReason([&] { service_->requests().create(r); }, reason::CERT_UNTRUSTED);
 }
 
 TEST_F(CreateTest, ExpiredCertificateGetsOfflineRoute) {
@@ -88,7 +88,7 @@ TEST_F(CreateTest, ExpiredCertificateGetsOfflineRoute) {
     auto r = applicantRequest();
     r.certificateDer = old.der;
     r.cardSerial = "CARD-OLD";
-    const auto extra = expectReason([&] { service_->create(r); }, reason::CERT_EXPIRED);
+    const auto extra = expectReason([&] { service_->requests().create(r); }, reason::CERT_EXPIRED);
     EXPECT_EQ(extra.value("offlineRoute", ""), config_.offlineRouteText);
 }
 
@@ -96,19 +96,19 @@ TEST_F(CreateTest, UnregisteredCertificateIsUnknown) {
     const auto leaf = makeLeaf("张三");
     auto r = applicantRequest();
     r.certificateDer = leaf.der;
-    expectReason([&] { service_->create(r); }, reason::CERT_UNKNOWN);
+    expectReason([&] { service_->requests().create(r); }, reason::CERT_UNKNOWN);
 }
 
 TEST_F(CreateTest, GarbageCertificateIsInvalid) {
     auto r = applicantRequest();
     r.certificateDer = toBytes("not a certificate");
-    expectReason([&] { service_->create(r); }, reason::CERT_INVALID);
+    expectReason([&] { service_->requests().create(r); }, reason::CERT_INVALID);
 }
 
 TEST_F(CreateTest, CardSerialMustMatch) {
     auto r = applicantRequest();
     r.cardSerial = "CARD-9999";
-    expectReason([&] { service_->create(r); }, reason::CARD_MISMATCH);
+    expectReason([&] { service_->requests().create(r); }, reason::CARD_MISMATCH);
 }
 
 TEST_F(CreateTest, Sm2IssuerChainVerifiesWithDefaultId) {
@@ -129,31 +129,32 @@ TEST_F(CreateTest, Sm2IssuerChainVerifiesWithDefaultId) {
 
 TEST_F(CreateTest, RateLimitedPerCardWithRetryAfter) {
     config_.limits.createPerCardPerHour = 3;
-    for (int i = 0; i < 3; ++i) service_->create(applicantRequest());
-    const auto extra = expectReason([&] { service_->create(applicantRequest()); }, reason::RATE_LIMITED);
+    for (int i = 0; i < 3; ++i) service_->requests().create(applicantRequest());
+    const auto extra =
+        expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
     EXPECT_GT(extra.value("retryAfter", 0), 0);
     EXPECT_LE(extra.value("retryAfter", 0), 3600);
     clock_.advance(std::chrono::hours(1));
-    EXPECT_NO_THROW(service_->create(applicantRequest()));
+    EXPECT_NO_THROW(service_->requests().create(applicantRequest()));
 }
 
 TEST_F(CreateTest, RateLimitedPerAddressEvenForUnknownCertificates) {
     config_.limits.createPerAddressPerHour = 2;
     auto r = applicantRequest();
     r.certificateDer = makeLeaf("x").der;
-    expectReason([&] { service_->create(r); }, reason::CERT_UNKNOWN);
-    expectReason([&] { service_->create(r); }, reason::CERT_UNKNOWN);
-    expectReason([&] { service_->create(applicantRequest()); }, reason::RATE_LIMITED);
+    expectReason([&] { service_->requests().create(r); }, reason::CERT_UNKNOWN);
+    expectReason([&] { service_->requests().create(r); }, reason::CERT_UNKNOWN);
+    expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
     auto elsewhere = applicantRequest();
     elsewhere.clientAddress = "198.51.100.9";
-    EXPECT_NO_THROW(service_->create(elsewhere));
+    EXPECT_NO_THROW(service_->requests().create(elsewhere));
 }
 
 TEST_F(CreateTest, UniformTimingPadsBothRoutes) {
     config_.uniformTimingMillis = 150;
     for (const auto& request : {applicantRequest(), otherHandlerRequest()}) {
         const auto start = std::chrono::steady_clock::now();
-        service_->create(request);
+        service_->requests().create(request);
         EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
     }
 }

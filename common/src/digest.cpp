@@ -1,6 +1,7 @@
-#include "hmac.hpp"
+#include "cardbridge/common/digest.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -8,11 +9,34 @@
 
 #include "cardbridge/common/openssl.hpp"
 
-namespace cardbridge::rules::detail {
+namespace cardbridge {
+
 namespace {
 using EvpMacPtr = std::unique_ptr<EVP_MAC, OpenSslDeleter<EVP_MAC_free>>;
 using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, OpenSslDeleter<EVP_MAC_CTX_free>>;
+
+ByteView charBytes(std::string_view text) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
 }  // namespace
+
+Bytes sha256(ByteView data) {
+    Bytes digest(EVP_MAX_MD_SIZE);
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+        throwOpenSsl("EVP_Digest(SHA-256)");
+    }
+    digest.resize(length);
+    return digest;
+}
+
+std::string sha256Hex(ByteView data) {
+    return toLowerHex(sha256(data));
+}
+
+std::string sha256Hex(std::string_view text) {
+    return sha256Hex(charBytes(text));
+}
 
 Bytes hmacSha256(ByteView key, ByteView data) {
     EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
@@ -31,4 +55,13 @@ Bytes hmacSha256(ByteView key, ByteView data) {
     return out;
 }
 
-}  // namespace cardbridge::rules::detail
+bool constantTimeEquals(ByteView a, ByteView b) noexcept {
+    if (a.size() != b.size()) return false;
+    return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
+    return constantTimeEquals(charBytes(a), charBytes(b));
+}
+
+}  // namespace cardbridge

@@ -20,7 +20,7 @@ int rawExec(const std::filesystem::path& db, const std::string& sql) {
 }
 
 TEST_F(StoreTest, AuditRefusesUpdateAndDelete) {
-    service_->create(applicantRequest());
+    service_->requests().create(applicantRequest());
     const auto before = storage_->listAudit("", 1000).size();
     ASSERT_GT(before, 0u);
     EXPECT_NE(rawExec(config_.databasePath, "UPDATE audit SET actor = 'x'"), SQLITE_OK);
@@ -51,7 +51,7 @@ TEST_F(StoreTest, ForeignKeysAreEnforced) {
     UnlockRequestRecord r;
     r.id = "00";
     r.certificateId = 999;
-    r.route = "sms";
+    r.route = Route::Sms;
     EXPECT_THROW(storage_->insertRequest(r), StorageError);
 }
 
@@ -67,31 +67,31 @@ TEST_F(StoreTest, TransactionRollsBack) {
 }
 
 TEST_F(StoreTest, RestartKeepsRequestsAndAttachmentsByteIdentical) {
-    const auto id = service_->create(otherHandlerRequest()).requestId;
+    const auto id = service_->requests().create(otherHandlerRequest()).requestId;
     const auto plain = pdfBytes(10000);
-    const auto info = service_->putAttachment(id, "application_form", plain);
-    service_->putAttachment(id, "business_license", jpegBytes());
-    service_->putAttachment(id, "handler_id", pngBytes());
-    service_->submit(id);
+    const auto info = service_->review().putAttachment(id, "application_form", plain);
+    service_->review().putAttachment(id, "business_license", jpegBytes());
+    service_->review().putAttachment(id, "handler_id", pngBytes());
+    service_->review().submit(id);
     close();
     open();
-    const auto status = service_->status(id);
+    const auto status = service_->requests().status(id);
     EXPECT_EQ(status.state, "in_review");
     EXPECT_EQ(status.attachments.size(), 3u);
-    const auto content = service_->attachment(id, "application_form", "r");
+    const auto content = service_->review().attachment(id, "application_form", "r");
     EXPECT_EQ(content.data, plain);
     EXPECT_EQ(content.sha256, info.sha256);
 }
 
 TEST_F(StoreTest, DatabaseBytesHoldNoIdNumberPukOrCode) {
     // SMS flow to the end, plus a review request by another handler.
-    const auto id = service_->create(applicantRequest()).requestId;
-    service_->sendCode(id, "203.0.113.7");
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    service_->sms().sendCode(id, "203.0.113.7");
     const auto code = lastCode();
-    service_->verifyCode(id, Secret(code));
-    const auto credential = service_->credential(id);
-    service_->complete(id);
-    service_->create(otherHandlerRequest());
+    service_->sms().verifyCode(id, Secret(code));
+    const auto credential = service_->custody().credential(id);
+    service_->custody().complete(id);
+    service_->requests().create(otherHandlerRequest());
     const std::string puk0(credential.currentPuk.view());
     const std::string puk1(credential.nextPuk.view());
     close();
@@ -118,9 +118,9 @@ TEST_F(StoreTest, DatabaseFileIsOwnerOnly) {
 }
 
 TEST_F(StoreTest, ReviewersAndSessions) {
-    const auto id = service_->createReviewer(" 审核员甲 ", "$scrypt$hash");
-    expectReason([&] { service_->createReviewer("审核员甲", "x"); }, reason::REVIEWER_EXISTS);
-    const auto found = service_->findReviewer("审核员甲");
+    const auto id = service_->reviewers().createReviewer(" 审核员甲 ", "$scrypt$hash");
+    expectReason([&] { service_->reviewers().createReviewer("审核员甲", "x"); }, reason::REVIEWER_EXISTS);
+    const auto found = service_->reviewers().findReviewer("审核员甲");
     ASSERT_TRUE(found);
     EXPECT_EQ(found->id, id);
     storage_->insertSession({"tok", id, START, START + 3600s, "csrf"});

@@ -1,15 +1,15 @@
-#include "cardbridge/authority/clock.hpp"
+#include "cardbridge/common/clock.hpp"
 
 #include "cardbridge/common/openssl.hpp"
 
-namespace cardbridge::authority {
+namespace cardbridge {
 
 Seconds SystemClock::now() const {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-Bytes OpenSslRandom::bytes(std::size_t count) {
+Bytes SystemRandom::bytes(std::size_t count) {
     return randomBytes(count);
 }
 
-}  // namespace cardbridge::authority
+}  // namespace cardbridge

@@ -1,12 +1,12 @@
-// scrypt password hashes and constant-time comparison.
+// scrypt password hashes: salted, self-describing, verified in constant time.
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "cardbridge/authority/http/password.hpp"
+#include "cardbridge/authority/password.hpp"
 #include "cardbridge/common/error.hpp"
 
-namespace cardbridge::authority::http {
+namespace cardbridge::authority {
 namespace {
 
 TEST(Password, HashVerifiesAndIsSaltedWithItsParameters) {
@@ -41,13 +41,5 @@ TEST(Password, MalformedOrOutOfRangeEncodingsNeverVerify) {
     EXPECT_THROW(hashPassword(""), InputError);
 }
 
-TEST(Password, ConstantTimeEquals) {
-    EXPECT_TRUE(constantTimeEquals("abc", "abc"));
-    EXPECT_TRUE(constantTimeEquals("", ""));
-    EXPECT_FALSE(constantTimeEquals("abc", "abd"));
-    EXPECT_FALSE(constantTimeEquals("abc", "abcd"));
-    EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
 }  // namespace
-}  // namespace cardbridge::authority::http
+}  // namespace cardbridge::authority

@@ -10,23 +10,23 @@ class CredentialFlow : public AuthorityFixture {
   protected:
     std::string authorised() {
         const auto request = applicantRequest();
-        const auto id = service_->create(request).requestId;
-        service_->sendCode(id, request.clientAddress);
-        service_->verifyCode(id, Secret(lastCode()));
+        const auto id = service_->requests().create(request).requestId;
+        service_->sms().sendCode(id, request.clientAddress);
+        service_->sms().verifyCode(id, Secret(lastCode()));
         clock_.advance(61s);  // past the resend cooldown for the next request on this card
         return id;
     }
 };
 
 TEST_F(CredentialFlow, NotBeforeAuthorisation) {
-    const auto id = service_->create(applicantRequest()).requestId;
-    const auto extra = expectReason([&] { service_->credential(id); }, reason::NOT_AUTHORISED);
+    const auto id = service_->requests().create(applicantRequest()).requestId;
+    const auto extra = expectReason([&] { service_->custody().credential(id); }, reason::NOT_AUTHORISED);
     EXPECT_EQ(extra.value("state", ""), "open");
 }
 
 TEST_F(CredentialFlow, ReleasedOnceWithCurrentAndNextPuk) {
     const auto id = authorised();
-    const auto c = service_->credential(id);
+    const auto c = service_->custody().credential(id);
     EXPECT_EQ(c.epoch, 0);
     EXPECT_EQ(c.nextEpoch, 1);
     EXPECT_FALSE(c.pendingRotation);
@@ -34,63 +34,76 @@ TEST_F(CredentialFlow, ReleasedOnceWithCurrentAndNextPuk) {
     EXPECT_TRUE(c.nextPuk.equals(rules::derivePuk(keys_.master, CARD, 1)));
     EXPECT_FALSE(c.currentPuk.equals(c.nextPuk));
     EXPECT_EQ(c.currentPuk.size(), 8u);
-    expectReason([&] { service_->credential(id); }, reason::ALREADY_RELEASED);
+    expectReason([&] { service_->custody().credential(id); }, reason::ALREADY_RELEASED);
 }
 
 TEST_F(CredentialFlow, CompleteCommitsNextEpoch) {
     const auto id = authorised();
-    expectReason([&] { service_->complete(id); }, reason::NOT_RELEASED);
-    service_->credential(id);
-    EXPECT_EQ(service_->complete(id).state, "completed");
-    EXPECT_EQ(service_->complete(id).state, "completed");  // idempotent
-    const auto puk = service_->puk(CARD);
+    expectReason([&] { service_->custody().complete(id); }, reason::NOT_RELEASED);
+    service_->custody().credential(id);
+    EXPECT_EQ(service_->custody().complete(id).state, "completed");
+    EXPECT_EQ(service_->custody().complete(id).state, "completed");  // idempotent
+    const auto puk = service_->custody().puk(CARD);
     EXPECT_EQ(puk.epoch, 1);
     EXPECT_FALSE(puk.pendingRotation);
     EXPECT_TRUE(puk.currentPuk.equals(rules::derivePuk(keys_.master, CARD, 1)));
 
     const auto next = authorised();
-    const auto c = service_->credential(next);
+    const auto c = service_->custody().credential(next);
     EXPECT_EQ(c.epoch, 1);
     EXPECT_EQ(c.nextEpoch, 2);
 }
 
 TEST_F(CredentialFlow, HalfwayDeathKeepsPendingForNextRequest) {
     const auto first = authorised();
-    service_->credential(first);  // the daemon dies before complete()
-    EXPECT_TRUE(service_->puk(CARD).pendingRotation);
+    service_->custody().credential(first);  // the daemon dies before complete()
+    EXPECT_TRUE(service_->custody().puk(CARD).pendingRotation);
 
     const auto second = authorised();
-    const auto c = service_->credential(second);
+    const auto c = service_->custody().credential(second);
     EXPECT_TRUE(c.pendingRotation);
     EXPECT_EQ(c.epoch, 0);
     EXPECT_EQ(c.nextEpoch, 1);
     EXPECT_TRUE(c.nextPuk.equals(rules::derivePuk(keys_.master, CARD, 1)));
-    service_->complete(second);
-    EXPECT_FALSE(service_->puk(CARD).pendingRotation);
-    EXPECT_EQ(service_->puk(CARD).epoch, 1);
+    service_->custody().complete(second);
+    EXPECT_FALSE(service_->custody().puk(CARD).pendingRotation);
+    EXPECT_EQ(service_->custody().puk(CARD).epoch, 1);
 }
 
 TEST_F(CredentialFlow, ReviewApprovalReleasesCredential) {
     const auto id = submittedReview();
-    expectReason([&] { service_->credential(id); }, reason::NOT_AUTHORISED);
-    service_->approve(id, "reviewer1");
-    EXPECT_NO_THROW(service_->credential(id));
+    expectReason([&] { service_->custody().credential(id); }, reason::NOT_AUTHORISED);
+    service_->review().approve(id, "reviewer1");
+    const Credential c = service_->custody().credential(id);
+    // The card's epoch 0 and 1 PUKs, derived here with the rules' derivation, not the service's helper.
+    EXPECT_EQ(c.epoch, 0);
+    EXPECT_EQ(c.nextEpoch, 1);
+    EXPECT_FALSE(c.pendingRotation);
+    EXPECT_EQ(c.currentPuk.view(), rules::derivePuk(keys_.master, CARD, 0).view());
+    EXPECT_EQ(c.nextPuk.view(), rules::derivePuk(keys_.master, CARD, 1).view());
+    EXPECT_NE(c.currentPuk.view(), c.nextPuk.view());
+    // Released once; the card's rotation is now pending until complete().
+    EXPECT_TRUE(service_->requests().status(id).credentialReleased);
+    EXPECT_TRUE(service_->custody().puk(CARD).pendingRotation);
+    expectReason([&] { service_->custody().credential(id); }, reason::ALREADY_RELEASED);
+    EXPECT_EQ(service_->custody().complete(id).state, "completed");
+    EXPECT_EQ(service_->custody().puk(CARD).epoch, 1);
 }
 
 TEST_F(CredentialFlow, WithdrawAfterReleaseIsRefused) {
     const auto id = authorised();
-    service_->credential(id);
-    expectReason([&] { service_->withdraw(id, "client:x"); }, reason::WRONG_STATE);
+    service_->custody().credential(id);
+    expectReason([&] { service_->requests().withdraw(id, "client:x"); }, reason::WRONG_STATE);
 }
 
 TEST_F(CredentialFlow, UnknownCardForCli) {
-    expectReason([&] { service_->puk("NOPE"); }, reason::CARD_UNKNOWN);
+    expectReason([&] { service_->custody().puk("NOPE"); }, reason::CARD_UNKNOWN);
 }
 
 TEST_F(CredentialFlow, EverythingIsAudited) {
     const auto id = authorised();
-    service_->credential(id);
-    service_->complete(id);
+    service_->custody().credential(id);
+    service_->custody().complete(id);
     const auto entries = storage_->listAudit(id, 100);
     std::vector<std::string> actions;
     for (const auto& e : entries) actions.push_back(e.action);

@@ -1,18 +1,18 @@
-// scrypt password hashing (OpenSSL EVP_PBE_scrypt) and constant-time helpers.
-#include "cardbridge/authority/http/password.hpp"
+// scrypt password hashing (OpenSSL EVP_PBE_scrypt).
+#include "cardbridge/authority/password.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <charconv>
 #include <vector>
 
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/common/openssl.hpp"
 #include "cardbridge/common/secret.hpp"
 
-namespace cardbridge::authority::http {
+namespace cardbridge::authority {
 
 namespace {
 
@@ -73,7 +73,7 @@ bool verifyPassword(std::string_view password, std::string_view encoded) noexcep
         if (salt.size() < 8 || expected.size() != KEY_BYTES) return false;
         Bytes key;
         if (!scrypt(password, salt, params, key)) return false;
-        const bool same = CRYPTO_memcmp(key.data(), expected.data(), KEY_BYTES) == 0;
+        const bool same = constantTimeEquals(key, expected);
         wipe(key);
         return same;
     } catch (...) {
@@ -81,22 +81,4 @@ bool verifyPassword(std::string_view password, std::string_view encoded) noexcep
     }
 }
 
-bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string sha256Hex(std::string_view text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-        throwOpenSsl("SHA-256");
-    }
-    std::string hex = toHex(ByteView(digest, length));
-    for (char& c : hex) {
-        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return hex;
-}
-
-}  // namespace cardbridge::authority::http
+}  // namespace cardbridge::authority

@@ -1,10 +1,11 @@
-// Reviewer passwords: scrypt (RFC 7914) with a random salt, encoded with its parameters.
+// Reviewer passwords: scrypt (RFC 7914) with a random salt, encoded with its parameters. (SHA-256 and
+// constant-time comparison: cardbridge/common/digest.hpp.)
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace cardbridge::authority::http {
+namespace cardbridge::authority {
 
 /// scrypt cost: N = 2^log2N, r, p. Defaults N = 2^15, r = 8, p = 1 (32 MiB, ~0.1 s): RFC 7914 §2 and
 /// OWASP's password storage cheat sheet.
@@ -22,10 +23,4 @@ std::string hashPassword(std::string_view password, const ScryptParams& params =
 /// malformed encoding or parameters outside log2N 10..20, r 1..16, p 1..4. Never throws.
 bool verifyPassword(std::string_view password, std::string_view encoded) noexcept;
 
-/// Equal lengths and bytes, compared in time independent of where they differ. Never throws.
-bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
-
-/// SHA-256 of `text`, lower-case hex. Throws OpenSslError.
-std::string sha256Hex(std::string_view text);
-
-}  // namespace cardbridge::authority::http
+}  // namespace cardbridge::authority

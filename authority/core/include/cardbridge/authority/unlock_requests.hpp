@@ -1,0 +1,105 @@
+// UnlockRequests: opening an unlock request (DESIGN.md §5: certificate, registry, handler match → route),
+// its status, 撤销 (withdraw) and the data of the printable application form.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cardbridge/authority/config.hpp"
+#include "cardbridge/authority/keys.hpp"
+#include "cardbridge/authority/request_status.hpp"
+#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/trust.hpp"
+#include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
+
+namespace cardbridge::authority {
+
+namespace detail {
+class RequestLedger;
+}
+
+/// 经办人信息 as typed by the user.
+struct Handler {
+    std::string organization;
+    std::string name;
+    std::string idType;
+    std::string idNumber;
+    std::string phone;
+};
+
+/// POST /v1/unlock-requests.
+struct CreateUnlock {
+    Bytes certificateDer;
+    std::string cardSerial;
+    Handler handler;
+    std::string clientAddress;
+};
+
+/// Answer of create(): the route decided by the handler match.
+struct CreatedUnlock {
+    std::string requestId;  ///< 32 hex characters, 128 random bits
+    Route route = Route::Review;
+    std::optional<std::string> maskedPhone;  ///< sms route: the registered phone, "138****5678"
+};
+
+/// Data for 导出申请表 (the printable application form).
+struct ApplicationForm {
+    std::string requestId;
+    std::string createdDate;         ///< "YYYY-MM-DD", Asia/Shanghai
+    std::string certificateSubject;  ///< RFC 4514
+    std::string certificateCommonName;
+    std::string certificateSerial;
+    std::string certificateIssuer;
+    std::string notBefore;  ///< ISO 8601 UTC
+    std::string notAfter;
+    std::string organization;
+    std::string uscc;
+    std::string handlerName;
+    std::string handlerIdType;
+    std::string maskedIdNumber;
+    std::string maskedPhone;
+    std::string cardSerial;
+};
+
+/// Creation, status and withdrawal of unlock requests. Thread-safe; keeps references to its collaborators,
+/// which must outlive it.
+class UnlockRequests {
+  public:
+    /// Throws nothing.
+    UnlockRequests(const AuthorityConfig& config, Storage& storage, const IssuerTrust& trust,
+                   const AuthorityKeys& keys, detail::RequestLedger& ledger, const Clock& clock,
+                   Random& random);
+
+    /// Validates the form, the certificate (chain, validity, registry, card serial), rate-limits,
+    /// matches the handler with the original applicant and opens a request; refusals are audited. Timing
+    /// is uniform across routes (padded to config.uniformTimingMillis). Throws AuthorityError FORM_INVALID
+    /// {field}, CERT_INVALID, CERT_UNTRUSTED, CERT_EXPIRED {offlineRoute}, CERT_NOT_YET_VALID,
+    /// CERT_UNKNOWN, CARD_MISMATCH, RATE_LIMITED {retryAfter}.
+    CreatedUnlock create(const CreateUnlock& request);
+
+    /// The request's state. Throws AuthorityError REQUEST_NOT_FOUND.
+    RequestStatus status(const std::string& requestId);
+
+    /// 撤销: withdraws a request not decided yet (open, authorised without release, in_review); audited.
+    /// Throws AuthorityError REQUEST_NOT_FOUND, WRONG_STATE.
+    RequestStatus withdraw(const std::string& requestId, const std::string& actor);
+
+    /// Data for 导出申请表. Throws AuthorityError REQUEST_NOT_FOUND.
+    ApplicationForm applicationForm(const std::string& requestId);
+
+  private:
+    struct Checked;
+    Checked check(const CreateUnlock& request, Seconds now);
+    void rateLimit(const std::string& key, int limit, Seconds now);
+
+    const AuthorityConfig& config_;
+    Storage& storage_;
+    const IssuerTrust& trust_;
+    const AuthorityKeys& keys_;
+    detail::RequestLedger& ledger_;
+    const Clock& clock_;
+    Random& random_;
+};
+
+}  // namespace cardbridge::authority
