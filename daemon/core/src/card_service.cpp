@@ -204,7 +204,8 @@ std::optional<std::vector<std::shared_ptr<const CachedCard>>> CardService::cache
 }
 
 std::chrono::system_clock::time_point CardService::now() const {
-    return options_.clock ? options_.clock() : std::chrono::system_clock::now();
+    static const SystemClock systemClock;
+    return options_.clock != nullptr ? options_.clock->now() : systemClock.now();
 }
 
 }  // namespace cardbridge::daemon

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "card_test_support.hpp"
+#include "fakes/clock_random.hpp"
 #include "cardbridge/daemon/core/card_methods.hpp"
 #include "cardbridge/daemon/core/card_service.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
@@ -123,9 +124,7 @@ class CardMethods : public ::testing::Test {
         options.connectorFactory = [transport = transport_] {
             return std::make_unique<card::ScriptedConnector>(transport);
         };
-        options.clock = [this] {
-            return std::chrono::system_clock::now() + std::chrono::hours(skewHours_.load());
-        };
+        options.clock = &clock_;
         service_ = std::make_unique<CardService>(std::move(options));
         service_->setSink(&sink_);
         service_->start();
@@ -167,7 +166,8 @@ class CardMethods : public ::testing::Test {
         return responder;
     }
 
-    std::atomic<int> skewHours_{0};  ///< added to the service's clock
+    /// The service's clock: now, moved on by the validity tests.
+    fake::FakeClock clock_{std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
     cardbridge::test::TestCert cert_;
     std::shared_ptr<card::ScriptedTransport> transport_;
     TestSink sink_;
@@ -245,10 +245,10 @@ TEST_F(CardMethods, CardsListWaitsBehindAnInsertionRead) {
 TEST_F(CardMethods, CachedCardFollowsCertificateStatus) {
     insertCard();
     EXPECT_EQ(call("cards.list")->result()[0]["certificates"][0]["status"], "valid");
-    skewHours_ = 50 * 365 * 24;  // long after notAfter
+    clock_.advance(std::chrono::hours(50 * 365 * 24));  // long after notAfter
     EXPECT_EQ(call("cards.list")->result()[0]["certificates"][0]["status"], "expired");
     EXPECT_EQ(call("cards.list")->result()[0]["certificates"][0]["status"], "expired");
-    skewHours_ = -50 * 365 * 24;  // long before notBefore
+    clock_.advance(std::chrono::hours(-100 * 365 * 24));  // long before notBefore
     json c = call("cards.list")->result()[0]["certificates"][0];
     EXPECT_EQ(c["status"], "notYetValid") << c["notBefore"] << c["notAfter"];
 }

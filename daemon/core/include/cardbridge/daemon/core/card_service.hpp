@@ -17,6 +17,7 @@
 #include "cardbridge/card/pcsc.hpp"
 #include "cardbridge/card/piv_card.hpp"
 #include "cardbridge/card/transport.hpp"
+#include "cardbridge/common/clock.hpp"
 #include "cardbridge/daemon/core/card_json.hpp"
 #include "cardbridge/daemon/core/rpc.hpp"
 
@@ -69,7 +70,6 @@ class CardService {
   public:
     /// Makes the connector of one worker; called on that worker's thread.
     using ConnectorFactory = std::function<std::unique_ptr<card::CardConnector>()>;
-    using Clock = std::function<std::chrono::system_clock::time_point()>;
     /// A piece of card work; runs on the reader's worker thread. Exceptions are logged and dropped, so a
     /// job that answers a request must catch and complete its Responder itself.
     using Job = std::function<void(ReaderSession&)>;
@@ -78,7 +78,7 @@ class CardService {
         ConnectorFactory connectorFactory;  ///< default: a PcscConnector per worker
         bool startMonitor = true;           ///< false: no ReaderMonitor; feed events with handleEvent()
         card::ReaderMonitorOptions monitor;
-        Clock clock;  ///< default: system_clock::now
+        const Clock* clock = nullptr;  ///< not owned; must outlive the service. Default: SystemClock
     };
 
     /// Creates the service without starting anything. Never throws beyond std::bad_alloc.
