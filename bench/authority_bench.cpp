@@ -26,13 +26,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -51,18 +44,18 @@
 #include <thread>
 #include <vector>
 
+#include "cardbridge/net/connect.hpp"
+#include "cardbridge/net/tls_client.hpp"
+#include "stats.hpp"
 #include "test_certs.hpp"
 
 using namespace cardbridge;
+using namespace cardbridge::net;
 using namespace cardbridge::test;
 using namespace std::chrono_literals;
+using cardbridge::bench::mean;
+using cardbridge::bench::percentile;
 namespace fs = std::filesystem;
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using error_code = beast::error_code;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
@@ -86,18 +79,6 @@ struct Options {
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Nearest-rank percentile (p in 0..100) of an unsorted sample.
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-double mean(const std::vector<double>& v) {
-    return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
 
 std::string base64(const Bytes& bytes) {
@@ -221,7 +202,8 @@ class SyncHttps {
         ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
         socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
         socket.set_option(tcp::no_delay(true));
-        stream_.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+        if (!expectServerName(stream_.native_handle(), "127.0.0.1"))
+            throw std::runtime_error("expectServerName");
         stream_.handshake(ssl::stream_base::client);
         host_ = "127.0.0.1:" + std::to_string(port);
     }
@@ -261,7 +243,7 @@ struct LoadResult {
 
 struct Connection {
     Connection(asio::io_context& ioc, ssl::context& tls) : stream(ioc, tls) {}
-    beast::ssl_stream<beast::tcp_stream> stream;
+    TlsStream stream;
     beast::flat_buffer buffer;
     http::response<http::string_body> response;
     Clock::time_point sent;
@@ -277,31 +259,15 @@ LoadResult statusLoad(ssl::context& tls, std::uint16_t port, const std::string& 
     for (unsigned i = 0; i < count; ++i) {
         connections.push_back(std::make_unique<Connection>(ioc, tls));
         Connection& c = *connections.back();
-        auto& lowest = beast::get_lowest_layer(c.stream);
-        lowest.expires_after(20s);
-        lowest.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), [&](error_code ec) {
-            if (ec) {
-                failure = "connect: " + ec.message();
-                ++opened;
-                return;
-            }
-            error_code ignored;
-            beast::get_lowest_layer(c.stream).socket().set_option(tcp::no_delay(true), ignored);
-            c.stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
-            c.stream.async_handshake(ssl::stream_base::client, [&](error_code tlsEc) {
-                ++opened;
-                if (tlsEc) failure = "TLS handshake: " + tlsEc.message();
-            });
-        });
+        asyncConnectTls(c.stream, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), "127.0.0.1", 20s,
+                        [&](error_code ec, std::string_view step) {
+                            ++opened;
+                            if (ec) failure = std::string(step) + ": " + ec.message();
+                        });
     }
-    const auto runUntil = [&ioc](const std::function<bool()>& done, Clock::time_point deadline) {
-        while (!done()) {
-            if (ioc.stopped()) ioc.restart();
-            if (ioc.run_one_until(deadline) == 0 && Clock::now() >= deadline) return done();
-        }
-        return true;
-    };
-    if (!runUntil([&] { return opened == count; }, Clock::now() + 60s) || !failure.empty())
+    if (!runUntil(
+            ioc, [&] { return opened == count; }, Clock::now() + 60s) ||
+        !failure.empty())
         throw std::runtime_error("opening connections: " + (failure.empty() ? "timeout" : failure));
 
     http::request<http::empty_body> request{http::verb::get, target, 11};
@@ -350,7 +316,8 @@ LoadResult statusLoad(ssl::context& tls, std::uint16_t port, const std::string& 
         });
     };
     for (auto& c : connections) step(*c);
-    const bool ok = runUntil([&] { return active == 0; }, stopAt + 10s);
+    const bool ok = runUntil(
+        ioc, [&] { return active == 0; }, stopAt + 10s);
     result.serverCpu = cpuSeconds(server) - std::max(0.0, cpuAtWarmEnd);
     if (!failure.empty()) throw std::runtime_error("closed loop: " + failure);
     if (!ok) throw std::runtime_error("closed loop: replies still missing 10 s after the end");
@@ -594,8 +561,7 @@ int main(int argc, char** argv) {
             waitForPort(authority, s.dir / "serve.out", s.dir / "serve.err",
                         std::regex(R"(listening on https://127\.0\.0\.1:(\d+)/)"));
         ssl::context tls{ssl::context::tls_client};
-        tls.set_verify_mode(ssl::verify_peer);
-        tls.add_certificate_authority(asio::buffer(s.tlsRoot.certPem));
+        configureClientTls(tls.native_handle(), s.tlsRoot.certPem);
 
         // The request the status load reads, and its status reply for the bare server.
         std::string statusTarget, statusBody;

@@ -9,36 +9,17 @@
 //   bare_https --cert CHAIN.pem --key KEY.pem --reply-file FILE [--port P] [--threads 2]
 //
 // Prints "bare_https listening on 127.0.0.1:PORT" once it accepts; SIGTERM/SIGINT end it.
-#include <signal.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "cardbridge/net/tls_server.hpp"
+#include "bare_peer.hpp"
+#include "cardbridge/net/beast.hpp"
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using error_code = beast::error_code;
+using namespace cardbridge::net;
 
 // One connection: TLS handshake, then read request → fixed response → read, on its strand.
 class Session : public std::enable_shared_from_this<Session> {
@@ -91,94 +72,19 @@ class Session : public std::enable_shared_from_this<Session> {
         }
     }
 
-    beast::ssl_stream<beast::tcp_stream> stream_;
+    TlsStream stream_;
     beast::flat_buffer buffer_;
     http::request<http::string_body> request_;
     std::optional<http::response<http::string_body>> response_;
     std::shared_ptr<const std::string> reply_;
 };
 
-class Listener : public std::enable_shared_from_this<Listener> {
-  public:
-    Listener(asio::io_context& ioc, tcp::acceptor acceptor, ssl::context& tls,
-             std::shared_ptr<const std::string> reply)
-        : ioc_(ioc), acceptor_(std::move(acceptor)), tls_(tls), reply_(std::move(reply)) {}
-
-    void accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_),
-                               beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
-    }
-
-  private:
-    void onAccept(error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) std::make_shared<Session>(std::move(socket), tls_, reply_)->run();
-        accept();
-    }
-
-    asio::io_context& ioc_;
-    tcp::acceptor acceptor_;
-    ssl::context& tls_;
-    std::shared_ptr<const std::string> reply_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string chain, key, replyFile;
-    unsigned port = 0, threads = 2;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string arg = argv[i], value = argv[i + 1];
-        if (arg == "--cert") {
-            chain = value;
-        } else if (arg == "--key") {
-            key = value;
-        } else if (arg == "--reply-file") {
-            replyFile = value;
-        } else if (arg == "--port") {
-            port = static_cast<unsigned>(std::atoi(value.c_str()));
-        } else if (arg == "--threads") {
-            threads = static_cast<unsigned>(std::max(1, std::atoi(value.c_str())));
-        } else {
-            std::cerr << "unknown option " << arg << "\n";
-            return 2;
-        }
-    }
-    if (chain.empty() || key.empty() || replyFile.empty() || port > 65535) {
-        std::cerr << "usage: bare_https --cert CHAIN.pem --key KEY.pem --reply-file FILE [--port P] "
-                     "[--threads N]\n";
-        return 2;
-    }
-    std::ifstream in(replyFile, std::ios::binary);
-    auto reply = std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
-                                                     std::istreambuf_iterator<char>());
-    if (reply->empty()) {
-        std::cerr << "empty reply file " << replyFile << "\n";
-        return 2;
-    }
-    try {
-        asio::io_context ioc(static_cast<int>(threads));
-        ssl::context tls{ssl::context::tls_server};
-        cardbridge::configureServerTls(tls.native_handle(), chain, key);
-        tcp::acceptor acceptor(ioc);
-        const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port));
-        acceptor.open(endpoint.protocol());
-        acceptor.set_option(asio::socket_base::reuse_address(true));
-        acceptor.bind(endpoint);
-        acceptor.listen(asio::socket_base::max_listen_connections);
-        const unsigned bound = acceptor.local_endpoint().port();
-        std::make_shared<Listener>(ioc, std::move(acceptor), tls, reply)->accept();
-        asio::signal_set signals(ioc, SIGINT, SIGTERM);
-        signals.async_wait([&ioc](error_code, int) { ioc.stop(); });
-        std::printf("bare_https listening on 127.0.0.1:%u\n", bound);
-        std::fflush(stdout);
-        std::vector<std::thread> extra;
-        for (unsigned i = 1; i < threads; ++i) extra.emplace_back([&ioc] { ioc.run(); });
-        ioc.run();
-        for (auto& t : extra) t.join();
-    } catch (const std::exception& e) {
-        std::cerr << "bare_https: " << e.what() << "\n";
-        return 1;
-    }
-    return 0;
+    return cardbridge::bench::runBarePeer(
+        argc, argv, "bare_https", {}, [](ssl::context&) {},
+        [](tcp::socket socket, const cardbridge::bench::BarePeer& peer) {
+            std::make_shared<Session>(std::move(socket), peer.tls, peer.reply)->run();
+        });
 }

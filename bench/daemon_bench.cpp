@@ -13,9 +13,7 @@
 //                (as root: starts a private pcscd)
 //
 // Each prints markdown tables with the raw figures and the ratio against the bare server.
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <winscard.h>
 
@@ -34,7 +32,6 @@
 #include <mutex>
 #include <numeric>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -42,7 +39,9 @@
 
 #include "cardbridge/card/pcsc.hpp"
 #include "cardbridge/card/piv_card.hpp"
+#include "free_port.hpp"
 #include "pcsc_env.hpp"
+#include "stats.hpp"
 #include "test_certs.hpp"
 #include "wss_client.hpp"
 #include "wss_load.hpp"
@@ -50,6 +49,8 @@
 using namespace cardbridge;
 using namespace cardbridge::test;
 using namespace std::chrono_literals;
+using cardbridge::bench::mean;
+using cardbridge::bench::percentile;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -78,35 +79,6 @@ double mb(long kb) {
 
 double msBetween(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-// Nearest-rank percentile (p in 0..100) of an unsorted sample.
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-double mean(const std::vector<double>& v) {
-    return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
-std::uint16_t freePort() {
-    std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
-    std::uniform_int_distribution<int> dist(24000, 34000);
-    for (int i = 0; i < 200; ++i) {
-        auto port = static_cast<std::uint16_t>(dist(rng));
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-        ::close(fd);
-        if (ok) return port;
-    }
-    throw std::runtime_error("no free port");
 }
 
 // Soft RLIMIT_NOFILE up to the hard limit; children (the daemon, the bare server) inherit it.

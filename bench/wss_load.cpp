@@ -3,37 +3,25 @@
 // strand or write queue is needed.
 #include "wss_load.hpp"
 
-#include <openssl/ssl.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <functional>
 #include <stdexcept>
 #include <string_view>
+
+#include "cardbridge/net/connect.hpp"
+#include "cardbridge/net/tls_client.hpp"
+#include "cardbridge/net/websocket.hpp"
 
 namespace cardbridge::bench {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-namespace websocket = beast::websocket;
-using tcp = asio::ip::tcp;
-using error_code = beast::error_code;
+using namespace cardbridge::net;
 using Clock = std::chrono::steady_clock;
 
 struct Connection {
     Connection(asio::io_context& ioc, ssl::context& tls) : ws(ioc, tls) {}
 
-    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+    WssStream ws;
     beast::flat_buffer buffer;
     Clock::time_point sent;
 };
@@ -51,25 +39,17 @@ bool isErrorReply(std::string_view text) {
 struct WssConnections::Impl {
     explicit Impl(WssTarget t) : target(std::move(t)) {
         // Configured before any stream exists: SSL_new copies the verify mode.
-        tls.set_verify_mode(ssl::verify_peer);
-        tls.add_certificate_authority(asio::buffer(target.rootCaPem));
-        SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+        configureClientTls(tls.native_handle(), target.rootCaPem);
     }
 
-    using Done = std::function<void(error_code, const char*)>;
+    using Done = std::function<void(error_code, std::string_view)>;
 
     void open(Connection& c, Done done) {
-        auto& lowest = beast::get_lowest_layer(c.ws);
-        lowest.expires_after(std::chrono::seconds(20));
         const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), target.port);
-        lowest.async_connect(endpoint, [this, &c, done](error_code ec) {
-            if (ec) return done(ec, "connect");
-            error_code ignored;  // as browsers do
-            beast::get_lowest_layer(c.ws).socket().set_option(tcp::no_delay(true), ignored);
-            c.ws.next_layer().set_verify_callback(ssl::host_name_verification("127.0.0.1"));
-            c.ws.next_layer().async_handshake(ssl::stream_base::client, [this, &c, done](error_code tlsEc) {
-                if (tlsEc) return done(tlsEc, "TLS handshake");
-                beast::get_lowest_layer(c.ws).expires_never();
+        asyncConnectTls(
+            c.ws.next_layer(), endpoint, "127.0.0.1", std::chrono::seconds(20),
+            [this, &c, done](error_code ec, std::string_view step) {
+                if (ec) return done(ec, step);
                 c.ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
                 c.ws.set_option(websocket::stream_base::decorator(
                     [origin = target.origin](websocket::request_type& request) {
@@ -79,16 +59,6 @@ struct WssConnections::Impl {
                 c.ws.async_handshake("127.0.0.1:" + std::to_string(target.port), "/",
                                      [done](error_code wsEc) { done(wsEc, "WebSocket handshake"); });
             });
-        });
-    }
-
-    // Runs the io_context until `finished()` or `deadline`; false on timeout.
-    bool runUntil(const std::function<bool()>& finished, Clock::time_point deadline) {
-        while (!finished()) {
-            if (ioc.stopped()) ioc.restart();
-            if (ioc.run_one_until(deadline) == 0 && Clock::now() >= deadline) return finished();
-        }
-        return true;
     }
 
     asio::io_context ioc{1};
@@ -108,16 +78,16 @@ WssConnections::WssConnections(const WssTarget& target, unsigned count, unsigned
     std::function<void()> startNext = [&] {
         if (next >= im.connections.size() || !failure.empty()) return;
         Connection& c = *im.connections[next++];
-        im.open(c, [&](error_code ec, const char* step) {
+        im.open(c, [&](error_code ec, std::string_view step) {
             ++finished;
             if (ec && failure.empty()) failure = std::string(step) + ": " + ec.message();
             startNext();
         });
     };
     for (unsigned i = 0; i < std::max(1U, parallel); ++i) startNext();
-    const bool ok =
-        im.runUntil([&] { return finished == next && (next == im.connections.size() || !failure.empty()); },
-                    Clock::now() + timeout);
+    const bool ok = runUntil(
+        im.ioc, [&] { return finished == next && (next == im.connections.size() || !failure.empty()); },
+        Clock::now() + timeout);
     if (!failure.empty())
         throw std::runtime_error("connection " + std::to_string(finished) + " of " + std::to_string(count) +
                                  ": " + failure);
@@ -155,7 +125,8 @@ std::string WssConnections::callAll(const std::string& request, std::chrono::mil
             });
         });
     }
-    const bool ok = im.runUntil([&] { return answered == im.connections.size(); }, Clock::now() + timeout);
+    const bool ok = runUntil(
+        im.ioc, [&] { return answered == im.connections.size(); }, Clock::now() + timeout);
     if (!failure.empty()) throw std::runtime_error("callAll: " + failure);
     if (!ok) throw std::runtime_error("callAll timed out");
     return last;
@@ -206,7 +177,8 @@ LoadResult WssConnections::closedLoop(const std::string& request, std::chrono::m
         });
     };
     for (auto& c : im.connections) step(*c);
-    const bool ok = im.runUntil([&] { return active == 0; }, stopAt + std::chrono::seconds(10));
+    const bool ok = runUntil(
+        im.ioc, [&] { return active == 0; }, stopAt + std::chrono::seconds(10));
     if (!failure.empty()) throw std::runtime_error("closed loop: " + failure);
     if (!ok) throw std::runtime_error("closed loop: replies still missing 10 s after the end");
     result.seconds = std::chrono::duration<double>(measure).count();
@@ -219,13 +191,13 @@ void WssConnections::close() {
     for (auto& c : im.connections)
         c->ws.async_close(websocket::close_code::normal, [&closed](error_code) { ++closed; });
     const auto all = [&] { return closed == im.connections.size(); };
-    if (!im.runUntil(all, Clock::now() + std::chrono::seconds(5))) {
+    if (!runUntil(im.ioc, all, Clock::now() + std::chrono::seconds(5))) {
         // A peer that does not answer the close: drop the sockets, which completes the pending handlers.
         for (auto& c : im.connections) {
             error_code ignored;
             beast::get_lowest_layer(c->ws).socket().close(ignored);
         }
-        im.runUntil(all, Clock::now() + std::chrono::seconds(5));
+        runUntil(im.ioc, all, Clock::now() + std::chrono::seconds(5));
     }
     im.connections.clear();
 }

@@ -1,7 +1,6 @@
 #include "pcsc_env.hpp"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,9 +16,10 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <stdexcept>
 #include <thread>
+
+#include "free_port.hpp"
 
 namespace cardbridge::test {
 
@@ -35,19 +35,6 @@ std::vector<char*> toArgv(const std::vector<std::string>& argv) {
     for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
     out.push_back(nullptr);
     return out;
-}
-
-// True when a TCP port can be bound on every interface (vpcd binds INADDR_ANY).
-bool portFree(std::uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return false;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    ::close(fd);
-    return ok;
 }
 
 // Per-process folder and ports: pcsc-lite caches PCSCLITE_CSOCK_NAME at first use.
@@ -71,17 +58,8 @@ ProcessEnv& processEnv() {
         std::string tmpl = (fs::temp_directory_path() / "cardbridge-pcsc-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         e.dir = tmpl;
-        std::random_device rd;
-        std::mt19937 rng(rd() ^ static_cast<unsigned>(::getpid()));
-        std::uniform_int_distribution<int> dist(20000, 59000);
-        for (int attempt = 0; attempt < 200; ++attempt) {
-            auto port = static_cast<std::uint16_t>(dist(rng));
-            if (portFree(port) && portFree(static_cast<std::uint16_t>(port + 1))) {
-                e.basePort = port;
-                break;
-            }
-        }
-        if (e.basePort == 0) throw std::runtime_error("no free port pair for vpcd");
+        // One vpcd port per slot; vpcd binds every interface.
+        e.basePort = freePort(PortScope::AnyInterface, 2, 20000, 59000);
         std::ofstream conf(e.dir / "reader.conf");
         char hex[16];
         std::snprintf(hex, sizeof(hex), "0x%X", e.basePort);

@@ -6,45 +6,21 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <array>
 #include <cctype>
 #include <deque>
 #include <functional>
+
+#include "cardbridge/net/connect.hpp"
+#include "cardbridge/net/tls_client.hpp"
+#include "cardbridge/net/websocket.hpp"
 
 namespace cardbridge::test {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-namespace websocket = beast::websocket;
-using tcp = asio::ip::tcp;
-using error_code = beast::error_code;
+using namespace cardbridge::net;
 using Clock = std::chrono::steady_clock;
-
-// Runs `ioc` until `done()` or `timeout`; false when it timed out or ran out of work first.
-bool runUntil(asio::io_context& ioc, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (!done()) {
-        if (ioc.stopped()) ioc.restart();
-        if (ioc.run_one_until(deadline) == 0) {
-            // Either the deadline passed or nothing is left to wait for: in both cases we are done waiting.
-            if (ioc.stopped()) ioc.restart();
-            return done();
-        }
-    }
-    return true;
-}
 
 int opensslVersion(TlsVersion version) {
     switch (version) {
@@ -60,12 +36,14 @@ int opensslVersion(TlsVersion version) {
     return 0;
 }
 
-void configureClientTls(ssl::context& tls, const WssClientOptions& options) {
+void configureTestTls(ssl::context& tls, const WssClientOptions& options) {
     if (options.rootCaPem.empty()) throw WssError("WssClientOptions.rootCaPem is required");
-    tls.set_verify_mode(ssl::verify_peer);
-    error_code ec;
-    tls.add_certificate_authority(asio::buffer(options.rootCaPem), ec);
-    if (ec) throw WssError("cannot load the test root: " + ec.message());
+    try {
+        configureClientTls(tls.native_handle(), options.rootCaPem);
+    } catch (const std::runtime_error& e) {
+        throw WssError(std::string("cannot load the test root: ") + e.what());
+    }
+    // configureClientTls's floor is TLS 1.2; the options may move it either way.
     SSL_CTX* native = tls.native_handle();
     if (options.minTls) SSL_CTX_set_min_proto_version(native, opensslVersion(*options.minTls));
     if (options.maxTls) {
@@ -82,7 +60,7 @@ void configureClientTls(ssl::context& tls, const WssClientOptions& options) {
 
 ssl::context configuredContext(const WssClientOptions& options) {
     ssl::context tls{ssl::context::tls_client};
-    configureClientTls(tls, options);
+    configureTestTls(tls, options);
     return tls;
 }
 
@@ -106,25 +84,20 @@ void connectTcp(asio::io_context& ioc, tcp::socket& socket, const tcp::endpoint&
         result = ec;
         done = true;
     });
-    if (!runUntil(
+    if (!runFor(
             ioc, [&] { return done; }, timeout))
         throw WssError("connect timed out");
     if (result) throw WssError("connect failed: " + result.message());
 }
 
-template <class SslStream>
-void tlsHandshake(asio::io_context& ioc, SslStream& stream, const WssClientOptions& options) {
-    stream.set_verify_callback(ssl::host_name_verification(options.host));
-    bool done = false;
-    error_code result;
-    stream.async_handshake(ssl::stream_base::client, [&](error_code ec) {
-        result = ec;
-        done = true;
-    });
-    if (!runUntil(
-            ioc, [&] { return done; }, options.timeout))
-        throw WssError("TLS handshake timed out");
-    if (result) throw WssError("TLS handshake failed: " + result.message());
+// TCP connect and verified TLS handshake; WssError "connect failed: …" / "TLS handshake failed: …".
+void openTls(asio::io_context& ioc, TlsStream& stream, const WssClientOptions& options) {
+    const tcp::endpoint endpoint = endpointFor(options.host, options.port);
+    try {
+        net::connectTls(ioc, stream, endpoint, options.host, options.timeout);
+    } catch (const std::runtime_error& e) {
+        throw WssError(e.what());
+    }
 }
 
 bool isResponseFor(const nlohmann::json& message, const nlohmann::json& id) {
@@ -141,9 +114,7 @@ struct WssClient::Impl {
         : options(std::move(opts)), tls(configuredContext(options)), ws(ioc, tls) {}
 
     void connect() {
-        connectTcp(ioc, beast::get_lowest_layer(ws).socket(), endpointFor(options.host, options.port),
-                   options.timeout);
-        tlsHandshake(ioc, ws.next_layer(), options);
+        openTls(ioc, ws.next_layer(), options);
         if (options.origin) {
             ws.set_option(websocket::stream_base::decorator(
                 [origin = *options.origin](websocket::request_type& request) {
@@ -158,7 +129,7 @@ struct WssClient::Impl {
                                result = ec;
                                done = true;
                            });
-        if (!runUntil(
+        if (!runFor(
                 ioc, [&] { return done; }, options.timeout))
             throw WssError("WebSocket handshake timed out");
         if (result) {
@@ -200,7 +171,7 @@ struct WssClient::Impl {
             result = ec;
             done = true;
         });
-        if (!runUntil(
+        if (!runFor(
                 ioc, [&] { return done; }, options.timeout))
             throw WssError("write timed out");
         if (result) throw WssError("write failed: " + result.message());
@@ -220,14 +191,14 @@ struct WssClient::Impl {
             }
             return !open;
         };
-        runUntil(ioc, scan, timeout);
+        runFor(ioc, scan, timeout);
         return found;
     }
 
     WssClientOptions options;
     asio::io_context ioc;
     ssl::context tls;
-    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+    WssStream ws;
     beast::flat_buffer buffer;
     struct Incoming {
         std::string text;
@@ -248,7 +219,7 @@ WssClient::~WssClient() {
     // A polite close keeps the server's log quiet; give it a moment, then just drop the socket.
     bool done = false;
     impl_->ws.async_close(websocket::close_code::normal, [&](error_code) { done = true; });
-    runUntil(
+    runFor(
         impl_->ioc, [&] { return done && !impl_->open; }, std::chrono::milliseconds(1000));
     error_code ec;
     beast::get_lowest_layer(impl_->ws).socket().close(ec);
@@ -285,7 +256,7 @@ nlohmann::json WssClient::waitNotification(const std::string& method, std::chron
 }
 
 std::optional<std::string> WssClient::nextText(std::chrono::milliseconds timeout) {
-    runUntil(
+    runFor(
         impl_->ioc, [&] { return !impl_->inbox.empty() || !impl_->open; }, timeout);
     if (impl_->inbox.empty()) return std::nullopt;
     std::string text = std::move(impl_->inbox.front().text);
@@ -302,7 +273,7 @@ void WssClient::sendBinary(const std::string& bytes) {
 }
 
 CloseInfo WssClient::waitClosed(std::chrono::milliseconds timeout) {
-    runUntil(
+    runFor(
         impl_->ioc, [&] { return !impl_->open; }, timeout);
     return impl_->closeInfo;
 }
@@ -326,12 +297,9 @@ std::string HttpsResponse::header(const std::string& name) const {
 HttpsResponse httpsRequest(const WssClientOptions& options, const std::string& method,
                            const std::string& target) {
     asio::io_context ioc;
-    ssl::context tls{ssl::context::tls_client};
-    configureClientTls(tls, options);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
-    connectTcp(ioc, beast::get_lowest_layer(stream).socket(), endpointFor(options.host, options.port),
-               options.timeout);
-    tlsHandshake(ioc, stream, options);
+    ssl::context tls = configuredContext(options);
+    TlsStream stream(ioc, tls);
+    openTls(ioc, stream, options);
 
     http::request<http::empty_body> request{http::string_to_verb(method), target, 11};
     request.method_string(method);
@@ -345,7 +313,7 @@ HttpsResponse httpsRequest(const WssClientOptions& options, const std::string& m
         result = ec;
         done = true;
     });
-    if (!runUntil(
+    if (!runFor(
             ioc, [&] { return done; }, options.timeout))
         throw WssError("HTTP write timed out");
     if (result) throw WssError("HTTP write failed: " + result.message());
@@ -359,7 +327,7 @@ HttpsResponse httpsRequest(const WssClientOptions& options, const std::string& m
         result = ec;
         done = true;
     });
-    if (!runUntil(
+    if (!runFor(
             ioc, [&] { return done; }, options.timeout))
         throw WssError("HTTP read timed out");
     if (result) throw WssError("HTTP read failed: " + result.message());
@@ -390,10 +358,8 @@ void readUntilClosed(asio::io_context& ioc, Stream& stream, RawTcpResult& result
         });
     };
     readMore();
-    const auto deadline = start + timeout;
     runUntil(
-        ioc, [&] { return ended; },
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+        ioc, [&] { return ended; }, start + timeout);
     result.closedByPeer = ended;
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
@@ -411,7 +377,7 @@ RawTcpResult rawTcpExchange(const std::string& host, std::uint16_t port, const s
     if (!bytes.empty()) {
         bool done = false;
         asio::async_write(socket, asio::buffer(bytes), [&](error_code, std::size_t) { done = true; });
-        runUntil(
+        runFor(
             ioc, [&] { return done; }, timeout);
     }
     readUntilClosed(ioc, socket, result, start, timeout);
@@ -424,17 +390,15 @@ RawTcpResult rawTcpExchange(const std::string& host, std::uint16_t port, const s
 
 RawTcpResult tlsConnectAndIdle(const WssClientOptions& options, std::chrono::milliseconds timeout) {
     asio::io_context ioc;
-    ssl::context tls{ssl::context::tls_client};
-    configureClientTls(tls, options);
-    ssl::stream<tcp::socket> stream(ioc, tls);
+    ssl::context tls = configuredContext(options);
+    TlsStream stream(ioc, tls);
     RawTcpResult result;
     const auto start = Clock::now();
-    connectTcp(ioc, stream.next_layer(), endpointFor(options.host, options.port), options.timeout);
-    tlsHandshake(ioc, stream, options);
+    openTls(ioc, stream, options);
     result.connected = true;
     readUntilClosed(ioc, stream, result, start, timeout);
     error_code ec;
-    stream.next_layer().close(ec);
+    beast::get_lowest_layer(stream).socket().close(ec);
     ioc.restart();
     ioc.poll();
     return result;

@@ -1,14 +1,8 @@
-// Beast and Asio for authority/http's server only (also its precompiled header).
+// Beast and Asio for authority/http's server only (also its precompiled header): the shared aliases and
+// accept loop from common/net, plus the worker pool.
 #pragma once
 
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+
+#include "cardbridge/net/beast.hpp"
+#include "cardbridge/net/listener.hpp"

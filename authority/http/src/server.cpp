@@ -9,26 +9,24 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
-#include <thread>
-#include <vector>
 
 #include "beast_common.hpp"
+#include "cardbridge/net/io_threads.hpp"
 #include "cardbridge/net/tls_server.hpp"
 
 namespace cardbridge::authority::http {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using error_code = beast::error_code;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// asio, beast, ssl, tcp, error_code, TlsStream, Listener. Beast's `http` is spelled bhttp here: plain
+// `http` is this namespace.
+using namespace cardbridge::net;
+namespace bhttp = cardbridge::net::http;
 using Response = bhttp::response<bhttp::string_body>;
 
 constexpr std::chrono::seconds SHUTDOWN_TIMEOUT{2};
+// Between stop() and the io_context's end: long enough for responses being written to finish.
+constexpr std::chrono::milliseconds STOP_GRACE{300};
 
 struct State {
     State(HttpsServerOptions opts, const RequestHandler& h)
@@ -189,40 +187,6 @@ class Session : public std::enable_shared_from_this<Session> {
     std::shared_ptr<Response> response_;
 };
 
-class Listener : public std::enable_shared_from_this<Listener> {
-  public:
-    Listener(State& state, tcp::acceptor acceptor)
-        : state_(state), acceptor_(std::move(acceptor)), retry_(state.ioc) {}
-    void start() { accept(); }
-    void stop() {
-        error_code ec;
-        acceptor_.close(ec);
-        retry_.cancel();
-    }
-
-  private:
-    void accept() {
-        acceptor_.async_accept(asio::make_strand(state_.ioc),
-                               beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
-    }
-    void onAccept(error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (ec) {
-            spdlog::warn("authority: accept failed: {}", ec.message());
-            retry_.expires_after(std::chrono::milliseconds(200));
-            retry_.async_wait([self = shared_from_this()](error_code waitError) {
-                if (!waitError) self->accept();
-            });
-            return;
-        }
-        std::make_shared<Session>(state_, std::move(socket))->run();
-        accept();
-    }
-    State& state_;
-    tcp::acceptor acceptor_;
-    asio::steady_timer retry_;
-};
-
 }  // namespace
 
 struct HttpsServer::Impl {
@@ -251,38 +215,21 @@ std::uint16_t HttpsServer::start() {
     error_code ec;
     const auto address = asio::ip::make_address(state.options.address, ec);
     if (ec) throw std::runtime_error("bad listen address '" + state.options.address + "': " + ec.message());
-    const tcp::endpoint endpoint(address, state.options.port);
-    tcp::acceptor acceptor(state.ioc);
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    ListenOptions listenOptions;
+    listenOptions.logPrefix = "authority: ";
+    impl_->listener = Listener::open(state.ioc, {address, state.options.port}, listenOptions, ec);
     if (ec) {
         throw std::runtime_error("cannot listen on " + state.options.address + ":" +
                                  std::to_string(state.options.port) + ": " + ec.message());
     }
-    impl_->port = acceptor.local_endpoint().port();
-    impl_->listener = std::make_shared<Listener>(state, std::move(acceptor));
-    impl_->listener->start();
+    impl_->port = impl_->listener->localEndpoint().port();
+    impl_->listener->start(
+        [&state](tcp::socket socket) { std::make_shared<Session>(state, std::move(socket))->run(); });
     return impl_->port;
 }
 
 void HttpsServer::run(unsigned threads) {
-    auto& ioc = impl_->state->ioc;
-    auto serve = [&ioc] {
-        for (;;) {
-            try {
-                ioc.run();
-                return;
-            } catch (const std::exception& e) {
-                spdlog::error("authority: network thread: {}", e.what());
-            }
-        }
-    };
-    std::vector<std::thread> extra;
-    for (unsigned i = 1; i < threads; ++i) extra.emplace_back(serve);
-    serve();
-    for (auto& thread : extra) thread.join();
+    runIoThreads(impl_->state->ioc, threads, "authority: ");
 }
 
 void HttpsServer::stop() {
@@ -290,8 +237,7 @@ void HttpsServer::stop() {
     if (state.stopping.exchange(true)) return;
     asio::post(state.ioc, [this, &state] {
         if (impl_->listener) impl_->listener->stop();
-        auto timer = std::make_shared<asio::steady_timer>(state.ioc, std::chrono::milliseconds(300));
-        timer->async_wait([timer, &state](error_code) { state.ioc.stop(); });
+        stopAfter(state.ioc, STOP_GRACE);
     });
 }
 

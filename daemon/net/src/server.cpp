@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
-#include <thread>
 
+#include "cardbridge/net/io_threads.hpp"
 #include "cardbridge/net/tls_server.hpp"
 #include "server_state.hpp"
 
@@ -59,63 +59,7 @@ std::size_t SessionRegistry::size() const {
 
 namespace {
 
-constexpr std::chrono::milliseconds ACCEPT_RETRY_DELAY{200};
 constexpr std::chrono::seconds STOP_GRACE{1};
-
-// Accepts connections on one address, each onto its own strand.
-class Listener : public std::enable_shared_from_this<Listener> {
-  public:
-    Listener(ServerState& state, tcp::acceptor acceptor)
-        : state_(state), acceptor_(std::move(acceptor)), retry_(state.ioc) {}
-
-    void start() { accept(); }
-
-    void stop() {
-        error_code ec;
-        acceptor_.close(ec);
-        retry_.cancel();
-    }
-
-  private:
-    void accept() {
-        acceptor_.async_accept(asio::make_strand(state_.ioc),
-                               beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
-    }
-
-    void onAccept(error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (ec) {
-            // Out of file descriptors and the like: back off instead of spinning.
-            spdlog::warn("accept failed: {}", ec.message());
-            retry_.expires_after(ACCEPT_RETRY_DELAY);
-            retry_.async_wait([self = shared_from_this()](error_code waitError) {
-                if (!waitError) self->accept();
-            });
-            return;
-        }
-        startHttpSession(state_, std::move(socket));
-        accept();
-    }
-
-    ServerState& state_;
-    tcp::acceptor acceptor_;
-    asio::steady_timer retry_;
-};
-
-// Opens and binds `address:port`; the error says why not (address_in_use: try the next port).
-tcp::acceptor bindAcceptor(asio::io_context& ioc, const asio::ip::address& address, std::uint16_t port,
-                           error_code& ec) {
-    tcp::acceptor acceptor(ioc);
-    const tcp::endpoint endpoint(address, port);
-    acceptor.open(endpoint.protocol(), ec);
-    if (ec) return acceptor;
-    if (address.is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
-    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    acceptor.bind(endpoint, ec);
-    if (ec) return acceptor;
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    return acceptor;
-}
 
 class Broadcaster final : public NotificationSink {
   public:
@@ -144,7 +88,7 @@ struct Server::Impl {
 
     std::unique_ptr<net::ServerState> state;
     net::Broadcaster broadcaster;
-    std::vector<std::shared_ptr<net::Listener>> listeners;
+    std::vector<std::shared_ptr<net::Listener>> listeners;  // cardbridge::net's accept loop
     std::atomic<bool> started{false};
 };
 
@@ -168,19 +112,20 @@ std::uint16_t Server::start() {
     net::ServerState& state = *impl_->state;
     const auto v4 = asio::ip::make_address("127.0.0.1");
     const auto v6 = asio::ip::make_address("::1");
+    net::ListenOptions v6Options;
+    v6Options.v6Only = true;
     std::string tried;
     for (std::uint16_t wanted : state.options.config.ports) {
         net::error_code ec;
-        auto acceptor4 = net::bindAcceptor(state.ioc, v4, wanted, ec);
+        auto listener4 = net::Listener::open(state.ioc, {v4, wanted}, {}, ec);
         if (ec) {
             spdlog::info("port {} on 127.0.0.1 unavailable: {}", wanted, ec.message());
             tried += " " + std::to_string(wanted);
             continue;
         }
-        const std::uint16_t port = acceptor4.local_endpoint().port();
-        auto acceptor6 = net::bindAcceptor(state.ioc, v6, port, ec);
-        std::vector<net::tcp::acceptor> acceptors;
-        acceptors.push_back(std::move(acceptor4));
+        const std::uint16_t port = listener4->localEndpoint().port();
+        auto listener6 = net::Listener::open(state.ioc, {v6, port}, v6Options, ec);
+        std::vector<std::shared_ptr<net::Listener>> listeners{std::move(listener4)};
         if (ec == boost::system::errc::address_not_available ||
             ec == asio::error::address_family_not_supported) {
             spdlog::warn("no IPv6 loopback here ({}); serving on 127.0.0.1 only", ec.message());
@@ -189,39 +134,25 @@ std::uint16_t Server::start() {
             tried += " " + std::to_string(wanted);
             continue;
         } else {
-            acceptors.push_back(std::move(acceptor6));
+            listeners.push_back(std::move(listener6));
         }
         state.port = port;
         state.policy.emplace(state.options.config.platformOrigins, port);
         state.site.emplace(state.options.webRoot, port, state.options.health);
-        for (auto& acceptor : acceptors) {
-            impl_->listeners.push_back(std::make_shared<net::Listener>(state, std::move(acceptor)));
-            impl_->listeners.back()->start();
+        for (auto& listener : listeners) {
+            listener->start(
+                [&state](net::tcp::socket socket) { net::startHttpSession(state, std::move(socket)); });
+            impl_->listeners.push_back(std::move(listener));
         }
         spdlog::info("listening on https://127.0.0.1:{}/ and wss://127.0.0.1:{}/{}", port, port,
-                     acceptors.size() > 1 ? " (and [::1])" : "");
+                     impl_->listeners.size() > 1 ? " (and [::1])" : "");
         return port;
     }
     throw std::runtime_error("no free port for cardbridged (tried" + tried + ")");
 }
 
 void Server::run(unsigned threads) {
-    auto& ioc = impl_->state->ioc;
-    auto serve = [&ioc] {
-        for (;;) {
-            try {
-                ioc.run();
-                return;
-            } catch (const std::exception& e) {
-                // Handlers do not throw by design; if one does, keep serving the other clients.
-                spdlog::error("network thread: {}", e.what());
-            }
-        }
-    };
-    std::vector<std::thread> extra;
-    for (unsigned i = 1; i < threads; ++i) extra.emplace_back(serve);
-    serve();
-    for (auto& thread : extra) thread.join();
+    net::runIoThreads(impl_->state->ioc, threads);
 }
 
 void Server::stop() {
@@ -231,8 +162,7 @@ void Server::stop() {
         for (auto& listener : impl_->listeners) listener->stop();
         for (auto& session : state.sessions.snapshot()) session->shutdown();
         // Give close handshakes a moment; connections still in their TLS handshake are just dropped.
-        auto timer = std::make_shared<net::asio::steady_timer>(state.ioc, net::STOP_GRACE);
-        timer->async_wait([timer, &state](net::error_code) { state.ioc.stop(); });
+        net::stopAfter(state.ioc, net::STOP_GRACE);
     });
 }
 

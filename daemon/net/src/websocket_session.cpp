@@ -187,7 +187,7 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
     }
 
     ServerState& state_;
-    websocket::stream<TlsStream> ws_;
+    WssStream ws_;
     const CallContext context_;
     std::unique_ptr<ConnectionSlot> slot_;
     beast::flat_buffer buffer_;

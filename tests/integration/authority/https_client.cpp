@@ -1,18 +1,46 @@
+// Every wait is bounded: asynchronous steps on a private io_context, driven on the calling thread, each
+// with the stream's deadline.
 #include "https_client.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <stdexcept>
+
+#include "cardbridge/net/connect.hpp"
+#include "cardbridge/net/tls_client.hpp"
 
 namespace cardbridge::test {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace {
+
+using namespace cardbridge::net;
+
+constexpr std::chrono::seconds STEP_TIMEOUT{10};
+
+// Starts one asynchronous step with `start(handler)` and waits for it; its error (timeout included).
+template <class Start>
+error_code await(asio::io_context& ioc, TlsStream& stream, Start start) {
+    bool done = false;
+    error_code result;
+    beast::get_lowest_layer(stream).expires_after(STEP_TIMEOUT);
+    start([&](error_code ec, auto...) {
+        result = ec;
+        done = true;
+    });
+    // The stream's deadline ends the step; the extra second only guards against a stuck handler.
+    if (!runFor(
+            ioc, [&] { return done; }, STEP_TIMEOUT + std::chrono::seconds(1)))
+        throw std::runtime_error("HTTPS step did not end");
+    return result;
+}
+
+void copyResponse(http::response<http::string_body>& response, AuthorityResponse& out) {
+    out.status = response.result_int();
+    for (const auto& field : response) {
+        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = std::move(response.body());
+}
+
+}  // namespace
 
 std::string AuthorityResponse::header(const std::string& name) const {
     for (const auto& [key, value] : headers) {
@@ -25,57 +53,50 @@ AuthorityResponse authorityRequest(std::uint16_t port, const std::string& rootPe
                                    const std::string& target, const std::string& body,
                                    std::vector<std::pair<std::string, std::string>> headers) {
     asio::io_context ioc;
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.add_certificate_authority(asio::buffer(rootPem));
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
-    stream.set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
-    beast::get_lowest_layer(stream).connect(
-        asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    stream.handshake(asio::ssl::stream_base::client);
+    ssl::context tls(ssl::context::tls_client);
+    configureClientTls(tls.native_handle(), rootPem);
+    TlsStream stream(ioc, tls);
+    connectTls(ioc, stream, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), "127.0.0.1",
+               STEP_TIMEOUT);
     http::request<http::string_body> request{http::string_to_verb(method), target, 11};
     request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
     for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = body;
     request.prepare_payload();
     AuthorityResponse out;
-    beast::error_code ec;
+    error_code ec;
     beast::flat_buffer buffer;
     if (body.size() > 64 * 1024) {
         // Large bodies go as a browser-grade client sends them: "Expect: 100-continue", so that a server
         // refusing the size answers before the body is on the wire.
         request.set(http::field::expect, "100-continue");
         http::request_serializer<http::string_body> serializer(request);
-        http::write_header(stream, serializer, ec);
+        await(ioc, stream,
+              [&](auto handler) { http::async_write_header(stream, serializer, std::move(handler)); });
         http::response_parser<http::empty_body> interim;
-        http::read_header(stream, buffer, interim, ec);
+        ec = await(ioc, stream, [&](auto handler) {
+            http::async_read_header(stream, buffer, interim, std::move(handler));
+        });
         if (!ec && interim.get().result() != http::status::continue_) {
             http::response_parser<http::string_body> final(std::move(interim));
-            http::read(stream, buffer, final, ec);
+            await(ioc, stream,
+                  [&](auto handler) { http::async_read(stream, buffer, final, std::move(handler)); });
             auto response = final.release();
-            out.status = response.result_int();
-            for (const auto& field : response) {
-                out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-            }
-            out.body = response.body();
+            copyResponse(response, out);
             return out;
         }
-        http::write(stream, serializer, ec);
+        await(ioc, stream, [&](auto handler) { http::async_write(stream, serializer, std::move(handler)); });
     } else {
-        http::write(stream, request, ec);
+        await(ioc, stream, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
     }
     http::response_parser<http::string_body> parser;
     parser.body_limit(8 * 1024 * 1024);
-    http::read(stream, buffer, parser, ec);
+    ec = await(ioc, stream,
+               [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
     if (ec && !parser.is_header_done()) return out;
     auto response = parser.release();
-    out.status = response.result_int();
-    for (const auto& field : response) {
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    out.body = response.body();
-    stream.shutdown(ec);
+    copyResponse(response, out);
+    await(ioc, stream, [&](auto handler) { stream.async_shutdown(std::move(handler)); });
     return out;
 }
 

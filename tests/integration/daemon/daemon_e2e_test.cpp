@@ -1,9 +1,7 @@
 // Black-box: the real cardbridged binary over real TLS/WSS, on a private pcscd with a virtual card.
 // Independent witnesses: yubico-piv-tool for PINs, OpenSSL (via the client) for the served chain.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <thread>
 
+#include "free_port.hpp"
 #include "pcsc_env.hpp"
 #include "test_certs.hpp"
 #include "wss_client.hpp"
@@ -23,23 +21,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::uint16_t freePort() {
-    std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
-    std::uniform_int_distribution<int> dist(24000, 34000);
-    for (int i = 0; i < 200; ++i) {
-        auto port = static_cast<std::uint16_t>(dist(rng));
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-        ::close(fd);
-        if (ok) return port;
-    }
-    throw std::runtime_error("no free port");
-}
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

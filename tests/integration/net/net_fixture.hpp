@@ -13,6 +13,7 @@
 #include "cardbridge/daemon/core/dispatcher.hpp"
 #include "cardbridge/daemon/core/system_methods.hpp"
 #include "cardbridge/daemon/net/server.hpp"
+#include "temp_dir.hpp"
 #include "test_certs.hpp"
 #include "wss_client.hpp"
 
@@ -26,9 +27,7 @@ class NetFixture : public ::testing::Test {
   protected:
     void SetUp() override {
         namespace fs = std::filesystem;
-        dir_ = fs::temp_directory_path() / ("cardbridge-net-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
+        dir_ = tempDir_.path();
         fs::create_directories(dir_ / "www" / "sub");
         CertSpec rootSpec;
         rootSpec.commonName = "cardbridge test root";
@@ -69,7 +68,6 @@ class NetFixture : public ::testing::Test {
     void TearDown() override {
         releaseHeld();
         stopServer();
-        std::filesystem::remove_all(dir_);
     }
 
     // Tests adjust options here before the server starts.
@@ -156,6 +154,7 @@ class NetFixture : public ::testing::Test {
         return response.at("error").at("data").at("reason").get<std::string>();
     }
 
+    TempDir tempDir_{"cardbridge-net"};  // removed after TearDown has stopped the server
     std::filesystem::path dir_;
     TestCert root_;
     daemon::ServerOptions options_;
