@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "cardbridge/common/base64.hpp"
 #include "cardbridge/net/connect.hpp"
 #include "cardbridge/net/tls_client.hpp"
 #include "stats.hpp"
@@ -79,24 +80,6 @@ struct Options {
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string base64(const Bytes& bytes) {
-    static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned n = (unsigned{bytes[i]} << 16) | (unsigned{bytes[i + 1]} << 8) | bytes[i + 2];
-        out += {table[(n >> 18) & 63], table[(n >> 12) & 63], table[(n >> 6) & 63], table[n & 63]};
-    }
-    if (i + 1 == bytes.size()) {
-        const unsigned n = unsigned{bytes[i]} << 16;
-        out += {table[(n >> 18) & 63], table[(n >> 12) & 63], '=', '='};
-    } else if (i + 2 == bytes.size()) {
-        const unsigned n = (unsigned{bytes[i]} << 16) | (unsigned{bytes[i + 1]} << 8);
-        out += {table[(n >> 18) & 63], table[(n >> 12) & 63], table[(n >> 6) & 63], '='};
-    }
-    return out;
 }
 
 std::vector<unsigned> parseList(const std::string& text) {
@@ -393,7 +376,7 @@ void writeSetup(Setup& s, unsigned cards, int uniformTimingMs) {
 }
 
 json createBody(const TestCert& leaf, unsigned card) {
-    return {{"certificate", base64(leaf.der)},
+    return {{"certificate", base64Encode(leaf.der)},
             {"cardSerial", "BENCH-CARD-" + std::to_string(card)},
             {"handler",
              {{"organization", ORGANIZATION},

@@ -14,16 +14,16 @@
 #include <sstream>
 #include <thread>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
+#include "cardbridge/authority/core/password.hpp"
+#include "cardbridge/authority/core/registry.hpp"
+#include "cardbridge/authority/core/unlock_service.hpp"
 #include "cardbridge/authority/http/api_router.hpp"
 #include "cardbridge/authority/http/front.hpp"
 #include "cardbridge/authority/http/review_site.hpp"
 #include "cardbridge/authority/http/serve_config.hpp"
 #include "cardbridge/authority/http/server.hpp"
-#include "cardbridge/authority/password.hpp"
-#include "cardbridge/authority/registry.hpp"
-#include "cardbridge/authority/sqlite_storage.hpp"
-#include "cardbridge/authority/unlock_service.hpp"
+#include "cardbridge/authority/store/sqlite_storage.hpp"
 #include "cardbridge/common/logging.hpp"
 #include "cardbridge/common/secret.hpp"
 

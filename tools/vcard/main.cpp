@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
             run.vpcdPort = static_cast<std::uint16_t>(vpcdPort);
             installSignalHandlers();
             FileStateStore store(statePath);
-            PivApplet applet(store, [](std::size_t n) { return randomBytes(n); });
+            SystemRandom random;
+            PivApplet applet(store, random);
             VpcdRunner runner(applet, run);
             runner.run(stopRequested);
         }

@@ -1,4 +1,4 @@
-#include "cardbridge/authority/config.hpp"
+#include "cardbridge/authority/core/config.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 
 #include <utility>
 

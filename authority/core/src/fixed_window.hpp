@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 
 namespace cardbridge::authority::detail {
 

@@ -1,4 +1,4 @@
-#include "cardbridge/authority/keys.hpp"
+#include "cardbridge/authority/core/keys.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 // scrypt password hashing (OpenSSL EVP_PBE_scrypt).
-#include "cardbridge/authority/password.hpp"
+#include "cardbridge/authority/core/password.hpp"
 
 #include <openssl/evp.h>
 

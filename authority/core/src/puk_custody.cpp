@@ -1,10 +1,10 @@
-#include "cardbridge/authority/puk_custody.hpp"
+#include "cardbridge/authority/core/puk_custody.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/rules/puk.hpp"
 #include "request_ledger.hpp"
 

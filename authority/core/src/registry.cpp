@@ -1,4 +1,4 @@
-#include "cardbridge/authority/registry.hpp"
+#include "cardbridge/authority/core/registry.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "cardbridge/rules/working_days.hpp"

@@ -1,8 +1,8 @@
 // The checks every route step starts with: is the request on this route, in this state.
 #pragma once
 
-#include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/errors.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 
 namespace cardbridge::authority::detail {
 

@@ -1,6 +1,6 @@
 #include "request_ledger.hpp"
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 
 namespace cardbridge::authority::detail {
 

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "cardbridge/authority/request_status.hpp"
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/request_status.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority::detail {

@@ -1,9 +1,9 @@
-#include "cardbridge/authority/review_route.hpp"
+#include "cardbridge/authority/core/review_route.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "cardbridge/rules/form.hpp"

@@ -1,9 +1,9 @@
-#include "cardbridge/authority/reviewer_sessions.hpp"
+#include "cardbridge/authority/core/reviewer_sessions.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/password.hpp"
+#include "cardbridge/authority/core/errors.hpp"
+#include "cardbridge/authority/core/password.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "cardbridge/rules/form.hpp"
 #include "fixed_window.hpp"

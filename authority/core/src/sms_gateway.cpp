@@ -1,4 +1,4 @@
-#include "cardbridge/authority/sms_gateway.hpp"
+#include "cardbridge/authority/core/sms_gateway.hpp"
 
 #include <fcntl.h>
 #include <openssl/err.h>

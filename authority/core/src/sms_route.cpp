@@ -1,9 +1,9 @@
-#include "cardbridge/authority/sms_route.hpp"
+#include "cardbridge/authority/core/sms_route.hpp"
 
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/rules/form.hpp"
 #include "cardbridge/rules/sms_code.hpp"
 #include "cardbridge/rules/working_days.hpp"

@@ -1,4 +1,4 @@
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 
 #include "cardbridge/common/error.hpp"
 

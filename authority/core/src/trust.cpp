@@ -1,4 +1,4 @@
-#include "cardbridge/authority/trust.hpp"
+#include "cardbridge/authority/core/trust.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>

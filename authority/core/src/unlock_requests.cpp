@@ -1,10 +1,10 @@
-#include "cardbridge/authority/unlock_requests.hpp"
+#include "cardbridge/authority/core/unlock_requests.hpp"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "cardbridge/rules/form.hpp"

@@ -1,4 +1,4 @@
-#include "cardbridge/authority/unlock_service.hpp"
+#include "cardbridge/authority/core/unlock_service.hpp"
 
 #include "request_ledger.hpp"
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <chrono>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/authority/http/http_codecs.hpp"
 #include "cardbridge/common/base64.hpp"
 #include "cardbridge/common/digest.hpp"

@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/authority/http/http_codecs.hpp"
 #include "cardbridge/authority/http/review_pages.hpp"
 #include "cardbridge/common/digest.hpp"

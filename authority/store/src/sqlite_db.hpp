@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "cardbridge/authority/sqlite_storage.hpp"
+#include "cardbridge/authority/store/sqlite_storage.hpp"
 #include "cardbridge/common/bytes.hpp"
 #include "cardbridge/common/clock.hpp"
 

@@ -1,9 +1,9 @@
-#include "cardbridge/authority/sqlite_storage.hpp"
+#include "cardbridge/authority/store/sqlite_storage.hpp"
 
 #include <mutex>
 #include <string>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 #include "migrations.hpp"
 #include "sqlite_db.hpp"
 

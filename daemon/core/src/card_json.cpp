@@ -1,41 +1,16 @@
 // JSON shapes of cards and certificates, built from the card layer's and common's value types.
 #include "cardbridge/daemon/core/card_json.hpp"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 
+#include "cardbridge/common/digest.hpp"
 #include "cardbridge/common/error.hpp"
-#include "cardbridge/common/openssl.hpp"
 
 namespace cardbridge::daemon {
 
 using nlohmann::json;
-
-namespace {
-
-Bytes sha256(ByteView data) {
-    Bytes digest(EVP_MAX_MD_SIZE);
-    unsigned length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-        throwOpenSsl("EVP_Digest(SHA-256)");
-    }
-    digest.resize(length);
-    return digest;
-}
-
-}  // namespace
-
-std::string base64(ByteView data) {
-    if (data.empty()) return {};
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                                        static_cast<int>(data.size()));
-    if (written < 0) throwOpenSsl("EVP_EncodeBlock");
-    out.resize(static_cast<std::size_t>(written));
-    return out;
-}
 
 std::string slotName(std::uint8_t slot) {
     static constexpr char HEX[] = "0123456789abcdef";

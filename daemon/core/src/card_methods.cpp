@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "cardbridge/card/pin_policy.hpp"
+#include "cardbridge/common/base64.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
 
@@ -178,7 +179,8 @@ void certificatesExport(CardService& service, const json& params,
                 if (!entry.certificate) {
                     throw RpcError(Reason::CardError, {}, "the certificate in this slot is unreadable");
                 }
-                if (format == "der") return {{"format", "der"}, {"data", base64(entry.certificate->der())}};
+                if (format == "der")
+                    return {{"format", "der"}, {"data", base64Encode(entry.certificate->der())}};
                 return {{"format", "pem"}, {"data", entry.certificate->toPem()}};
             }
             throw RpcError(Reason::CertNotFound, {{"slot", slotName(slot)}}, "no certificate in this slot");

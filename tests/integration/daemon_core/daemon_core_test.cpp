@@ -8,6 +8,7 @@
 #include <future>
 #include <mutex>
 
+#include "cardbridge/common/base64.hpp"
 #include "cardbridge/daemon/core/card_methods.hpp"
 #include "cardbridge/daemon/core/card_service.hpp"
 #include "cardbridge/daemon/core/dispatcher.hpp"
@@ -172,7 +173,7 @@ TEST_F(DaemonCore, ExportEqualsTheProvisionedCertificate) {
     EXPECT_EQ(result("certificates.export", {{"reader", reader_}, {"slot", "9a"}}),
               (json{{"format", "pem"}, {"data", cert_.certPem}}));
     EXPECT_EQ(result("certificates.export", {{"reader", reader_}, {"slot", "9a"}, {"format", "der"}})["data"],
-              base64(cert_.der));
+              base64Encode(cert_.der));
     EXPECT_EQ(reason("certificates.export", {{"reader", reader_}, {"slot", "9c"}}),
               reasonName(Reason::CertNotFound));
     EXPECT_EQ(reason("certificates.export", {{"reader", env_->readerName(1)}, {"slot", "9a"}}),

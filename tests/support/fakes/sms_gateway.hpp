@@ -5,7 +5,7 @@
 #include <mutex>
 #include <vector>
 
-#include "cardbridge/authority/sms_gateway.hpp"
+#include "cardbridge/authority/core/sms_gateway.hpp"
 #include "cardbridge/common/error.hpp"
 
 namespace cardbridge::fake {

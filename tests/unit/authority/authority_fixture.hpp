@@ -12,41 +12,21 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/errors.hpp"
-#include "cardbridge/authority/registry.hpp"
-#include "cardbridge/authority/sqlite_storage.hpp"
-#include "cardbridge/authority/unlock_service.hpp"
+#include "cardbridge/authority/core/errors.hpp"
+#include "cardbridge/authority/core/registry.hpp"
+#include "cardbridge/authority/core/unlock_service.hpp"
+#include "cardbridge/authority/store/sqlite_storage.hpp"
 #include "cardbridge/rules/form.hpp"
 #include "fakes/clock_random.hpp"
 #include "fakes/sms_gateway.hpp"
+#include "temp_dir.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::authority::test {
 
 using namespace std::chrono_literals;
 
-/// A folder removed when the test ends.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "cardbridge-authority-XXXXXX").string();
-        std::vector<char> name(pattern.begin(), pattern.end());
-        name.push_back('\0');
-        if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = name.data();
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using cardbridge::test::TempDir;
 
 /// A valid GB 11643 resident ID built from 17 digits.
 inline std::string residentId(const std::string& first17) {

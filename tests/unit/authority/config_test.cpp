@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "authority_fixture.hpp"
-#include "cardbridge/authority/keys.hpp"
+#include "cardbridge/authority/core/keys.hpp"
 
 namespace cardbridge::authority::test {
 namespace {

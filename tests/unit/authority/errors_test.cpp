@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
 
 namespace cardbridge::authority {
 namespace {
@@ -68,7 +68,7 @@ TEST(Reasons, DocsAndCodeListTheSameReasonsWithTheSameStatus) {
 TEST(Reasons, EveryReasonConstantIsInTheList) {
     // A constant declared in namespace reason but missing from REASONS would be sent with the default
     // status and escape the docs check above.
-    const std::string header = readSource("authority/core/include/cardbridge/authority/errors.hpp");
+    const std::string header = readSource("authority/core/include/cardbridge/authority/core/errors.hpp");
     const std::regex constant(R"re(inline constexpr std::string_view ([A-Z_]+) = "([A-Z_]+)";)re");
     const auto code = reasonsInCode();
     int declared = 0;

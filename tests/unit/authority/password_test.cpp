@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "cardbridge/authority/password.hpp"
+#include "cardbridge/authority/core/password.hpp"
 #include "cardbridge/common/error.hpp"
 
 namespace cardbridge::authority {

@@ -2,7 +2,7 @@
 // from the injected Clock, hashes only in storage, every login outcome and logout audited.
 #include "authority_fixture.hpp"
 
-#include "cardbridge/authority/password.hpp"
+#include "cardbridge/authority/core/password.hpp"
 #include "cardbridge/common/digest.hpp"
 
 namespace cardbridge::authority::test {

@@ -2,7 +2,7 @@
 // attachments, approve / reject with CSRF, logout, headers, escaping.
 #include <gtest/gtest.h>
 
-#include "cardbridge/authority/password.hpp"
+#include "cardbridge/authority/core/password.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "http_fixture.hpp"
 

@@ -155,13 +155,5 @@ TEST(CardJson, IdWithoutGuidHashesAtrAndFirstCertificate) {
     EXPECT_FALSE(j.contains("version"));
 }
 
-TEST(Base64, Rfc4648Vectors) {
-    EXPECT_EQ(base64(toBytes("")), "");
-    EXPECT_EQ(base64(toBytes("f")), "Zg==");
-    EXPECT_EQ(base64(toBytes("fo")), "Zm8=");
-    EXPECT_EQ(base64(toBytes("foo")), "Zm9v");
-    EXPECT_EQ(base64(toBytes("foobar")), "Zm9vYmFy");
-}
-
 }  // namespace
 }  // namespace cardbridge::daemon

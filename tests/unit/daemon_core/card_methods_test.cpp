@@ -9,11 +9,12 @@
 #include <thread>
 
 #include "card_test_support.hpp"
-#include "fakes/clock_random.hpp"
+#include "cardbridge/common/base64.hpp"
 #include "cardbridge/daemon/core/card_methods.hpp"
 #include "cardbridge/daemon/core/card_service.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
 #include "cardbridge/daemon/core/health.hpp"
+#include "fakes/clock_random.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::daemon {
@@ -258,7 +259,7 @@ TEST_F(CardMethods, ExportPemAndDer) {
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9a"}})->result(),
               (json{{"format", "pem"}, {"data", cert_.certPem}}));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9A"}, {"format", "der"}})->result(),
-              (json{{"format", "der"}, {"data", base64(cert_.der)}}));
+              (json{{"format", "der"}, {"data", base64Encode(cert_.der)}}));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9c"}})->reason(),
               reasonName(Reason::CertNotFound));
     EXPECT_EQ(call("certificates.export", {{"reader", READER}, {"slot", "9b"}})->reason(),

@@ -8,16 +8,12 @@
 #include "cardbridge/common/error.hpp"
 #include "cardbridge/vcard/piv_objects.hpp"
 #include "cardbridge/vcard/provision.hpp"
+#include "temp_dir.hpp"
 #include "test_support.hpp"
 
 using namespace vcardtest;
 
-namespace {
-struct TempDir {
-    std::string path = tempDir();
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-}  // namespace
+using cardbridge::test::TempDir;
 
 TEST(VcardState, JsonRoundTrip) {
     CardState state = testState();
@@ -39,11 +35,12 @@ TEST(VcardState, JsonRoundTrip) {
 
 TEST(VcardState, RestartKeepsCountersAndFileIsOwnerOnly) {
     TempDir dir;
-    std::string path = dir.path + "/card.json";
+    std::string path = (dir.path() / "card.json").string();
     FileStateStore(path).save(testState());
     {
         FileStateStore store(path);
-        PivApplet applet(store, counterRandom());
+        CounterRandom random;
+        PivApplet applet(store, random);
         applet.process(fromHex("00 A4 04 00 05 A0 00 00 03 08"));
         Bytes wrong = fromHex("00 20 00 80 08 39 39 39 39 39 39 FF FF");
         EXPECT_EQ(toHex(applet.process(wrong)), "63C2");
@@ -52,22 +49,24 @@ TEST(VcardState, RestartKeepsCountersAndFileIsOwnerOnly) {
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     FileStateStore store(path);
-    PivApplet restarted(store, counterRandom());
+    CounterRandom random;
+    PivApplet restarted(store, random);
     EXPECT_EQ(restarted.state().pinTriesLeft, 2);
     restarted.process(fromHex("00 A4 04 00 05 A0 00 00 03 08"));
     EXPECT_EQ(toHex(restarted.process(fromHex("00 20 00 80"))), "63C2");
     // No temp files left behind.
     int files = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path)) ++files;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
     EXPECT_EQ(files, 1);
 }
 
 TEST(VcardState, RunningCardPicksUpCliChanges) {
     TempDir dir;
-    std::string path = dir.path + "/card.json";
+    std::string path = (dir.path() / "card.json").string();
     FileStateStore(path).save(testState());
     FileStateStore store(path);
-    PivApplet applet(store, counterRandom());
+    CounterRandom random;
+    PivApplet applet(store, random);
     applet.process(fromHex("00 A4 04 00 05 A0 00 00 03 08"));
     EXPECT_EQ(toHex(applet.process(fromHex("00 20 00 80"))), "63C3");
     lockPin(path);  // e.g. the demo locks the PIN while the card is plugged in
@@ -76,7 +75,7 @@ TEST(VcardState, RunningCardPicksUpCliChanges) {
 
 TEST(VcardState, InitImportShowAndSet) {
     TempDir dir;
-    std::string path = dir.path + "/card.json";
+    std::string path = (dir.path() / "card.json").string();
     InitOptions init;
     init.serial = 424242;
     init.pin = "918273";
@@ -87,17 +86,17 @@ TEST(VcardState, InitImportShowAndSet) {
     initCard(path, init);
 
     EvpPkeyPtr key = makeP256();
-    writeFile(dir.path + "/cert.pem", selfSignedPem(key.get(), "Zhang San"));
-    writeFile(dir.path + "/key.pem", toPem(key.get()));
+    writeFile(dir.path().string() + "/cert.pem", selfSignedPem(key.get(), "Zhang San"));
+    writeFile(dir.path().string() + "/key.pem", toPem(key.get()));
     EvpPkeyPtr other = makeP256();
-    writeFile(dir.path + "/other.pem", toPem(other.get()));
+    writeFile(dir.path().string() + "/other.pem", toPem(other.get()));
 
     ImportOptions import;
     import.slot = "9c";
-    import.certPath = dir.path + "/cert.pem";
-    import.keyPath = dir.path + "/other.pem";
+    import.certPath = dir.path().string() + "/cert.pem";
+    import.keyPath = dir.path().string() + "/other.pem";
     EXPECT_THROW(importIntoCard(path, import), InputError);  // key does not match
-    import.keyPath = dir.path + "/key.pem";
+    import.keyPath = dir.path().string() + "/key.pem";
     import.compress = true;
     importIntoCard(path, import);
     import.slot = "9b";

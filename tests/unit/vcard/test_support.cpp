@@ -12,20 +12,11 @@
 
 namespace vcardtest {
 
-RandomSource counterRandom() {
-    auto counter = std::make_shared<std::uint8_t>(0);
-    return [counter](std::size_t n) {
-        Bytes out(n);
-        for (auto& b : out) b = ++*counter;
-        return out;
-    };
-}
-
 CardState testState() {
     return freshCardState(12345678, fromHex("00112233445566778899AABBCCDDEEFF"));
 }
 
-Card::Card(CardState state) : store(std::move(state)), applet(store, counterRandom()) {}
+Card::Card(CardState state) : store(std::move(state)), applet(store, random) {}
 
 ResponseApdu Card::send(std::string_view hex) {
     return send(fromHex(hex));
@@ -140,12 +131,6 @@ std::string selfSignedPem(EVP_PKEY* key, const std::string& cn) {
     char* data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(len));
-}
-
-std::string tempDir() {
-    std::string tmpl = "/tmp/vcard-test-XXXXXX";
-    char* dir = ::mkdtemp(tmpl.data());
-    return dir ? std::string(dir) : std::string();
 }
 
 void writeFile(const std::string& path, const std::string& content) {

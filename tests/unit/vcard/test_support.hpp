@@ -17,7 +17,17 @@ using namespace cardbridge;
 using namespace cardbridge::vcard;
 
 /// Deterministic "random" bytes: 01 02 03 … continuing across calls.
-RandomSource counterRandom();
+class CounterRandom final : public Random {
+  public:
+    Bytes bytes(std::size_t count) override {
+        Bytes out(count);
+        for (auto& b : out) b = ++counter_;
+        return out;
+    }
+
+  private:
+    std::uint8_t counter_ = 0;
+};
 
 /// A fresh card state with a fixed serial and GUID.
 CardState testState();
@@ -35,6 +45,7 @@ struct Card {
     void verifyPin(std::string_view pin = "123456");
     void authenticateMgmt(const Bytes& key);
 
+    CounterRandom random;
     MemoryStateStore store;
     PivApplet applet;
 };
@@ -52,8 +63,6 @@ EvpPkeyPtr makeP256();
 std::string toPem(EVP_PKEY* key);
 /// A self-signed certificate for the key, PEM.
 std::string selfSignedPem(EVP_PKEY* key, const std::string& cn);
-/// A fresh temporary directory (removed by the caller if it cares).
-std::string tempDir();
 /// Writes a file.
 void writeFile(const std::string& path, const std::string& content);
 

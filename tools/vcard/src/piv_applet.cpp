@@ -72,8 +72,8 @@ Bytes yubikey5Atr() {
     return fromHex("3B FD 13 00 00 81 31 FE 15 80 73 C0 21 C0 57 59 75 62 69 4B 65 79 40");
 }
 
-PivApplet::PivApplet(StateStore& store, RandomSource random)
-    : store_(store), random_(std::move(random)), state_(store_.load()) {}
+PivApplet::PivApplet(StateStore& store, Random& random)
+    : store_(store), random_(random), state_(store_.load()) {}
 
 void PivApplet::powerCycle() noexcept {
     selected_ = false;
@@ -404,12 +404,13 @@ PivApplet::Reply PivApplet::mgmtAuthenticate(const Command& c, ByteView template
             return {{}, SW_WRONG_DATA};
     }
     // OpenSC's "get challenge": 7C 02 81 00 asks for random bytes, any algorithm byte.
-    if (!witness && challenge && challenge->empty() && !response) return {wrap7c(0x81, random_(8)), SW_OK};
+    if (!witness && challenge && challenge->empty() && !response)
+        return {wrap7c(0x81, random_.bytes(8)), SW_OK};
     if (c.p1 != static_cast<std::uint8_t>(PivAlgorithm::TripleDes)) return {{}, SW_WRONG_DATA};
     if (witness && witness->empty() && !challenge) {
         // Step 1 (ykpiv): the card picks W and sends it encrypted; the host proves the key by decrypting.
         mgmtAuthenticated_ = false;
-        mgmtWitness_ = random_(8);
+        mgmtWitness_ = random_.bytes(8);
         return {wrap7c(0x80, tripleDesEcb(state_.mgmtKey, *mgmtWitness_, true)), SW_OK};
     }
     if (witness && witness->size() == 8 && challenge && challenge->size() == 8 &&
@@ -600,7 +601,7 @@ PivApplet::Reply PivApplet::setPinRetries(const Command& c) {
 PivApplet::Reply PivApplet::resetCard(const Command& c) {
     if (c.p1 != 0x00 || c.p2 != 0x00) return {{}, SW_WRONG_P1P2};
     if (state_.pinTriesLeft != 0 || state_.pukTriesLeft != 0) return {{}, SW_CONDITIONS};
-    state_ = freshCardState(state_.serial, random_(16));
+    state_ = freshCardState(state_.serial, random_.bytes(16));
     bool wasSelected = selected_;
     powerCycle();
     selected_ = wasSelected;

@@ -6,12 +6,10 @@
 #include <optional>
 
 #include "cardbridge/common/bytes.hpp"
+#include "cardbridge/common/clock.hpp"
 #include "cardbridge/vcard/card_state.hpp"
 
 namespace cardbridge::vcard {
-
-/// Source of random bytes (challenges, GUIDs). Injected so tests can be deterministic.
-using RandomSource = std::function<Bytes(std::size_t)>;
 
 /// The YubiKey 5 ATR (T=1 only; OpenSC sees a YUBIKEY4-type card, ykpiv a YK5).
 Bytes yubikey5Atr();
@@ -21,8 +19,9 @@ Bytes yubikey5Atr();
 /// Never throws from process(): every failure becomes a status word.
 class PivApplet {
   public:
-    /// Loads the state from `store`. Throws what StateStore::load throws.
-    PivApplet(StateStore& store, RandomSource random);
+    /// Loads the state from `store`. `random` (challenges, GUIDs; injected so tests can be deterministic)
+    /// must outlive the applet. Throws what StateStore::load throws.
+    PivApplet(StateStore& store, Random& random);
 
     /// Handles one C-APDU (as bytes off the wire) and returns data ‖ SW1 SW2.
     Bytes process(ByteView command) noexcept;
@@ -77,7 +76,7 @@ class PivApplet {
     std::uint8_t effectivePinPolicy(std::uint8_t slot) const;
 
     StateStore& store_;
-    RandomSource random_;
+    Random& random_;
     CardState state_;
     bool t0_ = false;
 

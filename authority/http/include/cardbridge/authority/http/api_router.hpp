@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cardbridge/authority/core/unlock_service.hpp"
 #include "cardbridge/authority/http/http_types.hpp"
-#include "cardbridge/authority/unlock_service.hpp"
 
 namespace cardbridge::authority::http {
 

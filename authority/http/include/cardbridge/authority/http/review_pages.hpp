@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "cardbridge/authority/errors.hpp"
+#include "cardbridge/authority/core/errors.hpp"
+#include "cardbridge/authority/core/review_route.hpp"
+#include "cardbridge/authority/core/reviewer_sessions.hpp"
+#include "cardbridge/authority/core/unlock_requests.hpp"
 #include "cardbridge/authority/http/http_types.hpp"
-#include "cardbridge/authority/review_route.hpp"
-#include "cardbridge/authority/reviewer_sessions.hpp"
-#include "cardbridge/authority/unlock_requests.hpp"
 #include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority::http {

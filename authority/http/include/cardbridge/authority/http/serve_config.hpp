@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/config.hpp"
+#include "cardbridge/authority/core/config.hpp"
 #include "cardbridge/authority/http/api_router.hpp"
 #include "cardbridge/authority/http/review_site.hpp"
 #include "cardbridge/authority/http/server.hpp"

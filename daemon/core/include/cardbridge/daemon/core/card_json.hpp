@@ -55,7 +55,4 @@ nlohmann::json pinToJson(const card::PinRetries& pin);
 /// The card object of cards.list and card.inserted.
 nlohmann::json cardToJson(const CardSnapshot& card, std::chrono::system_clock::time_point now);
 
-/// Standard base64 (RFC 4648, padded, no line breaks) via EVP_EncodeBlock.
-std::string base64(ByteView data);
-
 }  // namespace cardbridge::daemon

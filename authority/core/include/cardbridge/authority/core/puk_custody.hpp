@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "cardbridge/authority/keys.hpp"
-#include "cardbridge/authority/request_status.hpp"
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/keys.hpp"
+#include "cardbridge/authority/core/request_status.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/secret.hpp"
 
 namespace cardbridge::authority {

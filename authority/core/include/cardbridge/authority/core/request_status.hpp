@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "cardbridge/authority/config.hpp"
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/config.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/clock.hpp"
 #include "cardbridge/common/secret.hpp"
 

@@ -4,11 +4,11 @@
 
 #include <string>
 
-#include "cardbridge/authority/config.hpp"
-#include "cardbridge/authority/keys.hpp"
-#include "cardbridge/authority/request_status.hpp"
-#include "cardbridge/authority/sms_gateway.hpp"
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/config.hpp"
+#include "cardbridge/authority/core/keys.hpp"
+#include "cardbridge/authority/core/request_status.hpp"
+#include "cardbridge/authority/core/sms_gateway.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/clock.hpp"
 #include "cardbridge/common/secret.hpp"
 

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "cardbridge/authority/keys.hpp"
-#include "cardbridge/authority/storage.hpp"
-#include "cardbridge/authority/trust.hpp"
+#include "cardbridge/authority/core/keys.hpp"
+#include "cardbridge/authority/core/storage.hpp"
+#include "cardbridge/authority/core/trust.hpp"
 #include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {

@@ -5,16 +5,16 @@
 
 #include <memory>
 
-#include "cardbridge/authority/config.hpp"
-#include "cardbridge/authority/keys.hpp"
-#include "cardbridge/authority/puk_custody.hpp"
-#include "cardbridge/authority/review_route.hpp"
-#include "cardbridge/authority/reviewer_sessions.hpp"
-#include "cardbridge/authority/sms_gateway.hpp"
-#include "cardbridge/authority/sms_route.hpp"
-#include "cardbridge/authority/storage.hpp"
-#include "cardbridge/authority/trust.hpp"
-#include "cardbridge/authority/unlock_requests.hpp"
+#include "cardbridge/authority/core/config.hpp"
+#include "cardbridge/authority/core/keys.hpp"
+#include "cardbridge/authority/core/puk_custody.hpp"
+#include "cardbridge/authority/core/review_route.hpp"
+#include "cardbridge/authority/core/reviewer_sessions.hpp"
+#include "cardbridge/authority/core/sms_gateway.hpp"
+#include "cardbridge/authority/core/sms_route.hpp"
+#include "cardbridge/authority/core/storage.hpp"
+#include "cardbridge/authority/core/trust.hpp"
+#include "cardbridge/authority/core/unlock_requests.hpp"
 #include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {

@@ -5,11 +5,11 @@
 #include <optional>
 #include <string>
 
-#include "cardbridge/authority/config.hpp"
-#include "cardbridge/authority/keys.hpp"
-#include "cardbridge/authority/request_status.hpp"
-#include "cardbridge/authority/storage.hpp"
-#include "cardbridge/authority/trust.hpp"
+#include "cardbridge/authority/core/config.hpp"
+#include "cardbridge/authority/core/keys.hpp"
+#include "cardbridge/authority/core/request_status.hpp"
+#include "cardbridge/authority/core/storage.hpp"
+#include "cardbridge/authority/core/trust.hpp"
 #include "cardbridge/common/bytes.hpp"
 #include "cardbridge/common/clock.hpp"
 

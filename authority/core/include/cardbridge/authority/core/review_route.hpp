@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cardbridge/authority/config.hpp"
-#include "cardbridge/authority/keys.hpp"
-#include "cardbridge/authority/request_status.hpp"
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/config.hpp"
+#include "cardbridge/authority/core/keys.hpp"
+#include "cardbridge/authority/core/request_status.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/bytes.hpp"
 #include "cardbridge/common/clock.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cardbridge/authority/config.hpp"
+#include "cardbridge/authority/core/config.hpp"
 #include "cardbridge/common/clock.hpp"
 
 namespace cardbridge::authority {

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "cardbridge/authority/config.hpp"
+#include "cardbridge/authority/core/config.hpp"
 #include "cardbridge/common/secret.hpp"
 
 namespace cardbridge::authority {

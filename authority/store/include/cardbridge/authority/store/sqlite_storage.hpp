@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "cardbridge/authority/storage.hpp"
+#include "cardbridge/authority/core/storage.hpp"
 #include "cardbridge/common/error.hpp"
 
 namespace cardbridge::authority {
