@@ -6,9 +6,9 @@ namespace cardbridge::test {
 namespace {
 
 using namespace std::chrono_literals;
-using nlohmann::json;
 using daemon::Reason;
 using daemon::reasonName;
+using nlohmann::json;
 
 class NetRpcTest : public NetFixture {};
 
