@@ -17,6 +17,7 @@
 #include "cardbridge/common/base64.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "https_client.hpp"
+#include "temp_dir.hpp"
 #include "test_certs.hpp"
 
 namespace cardbridge::test {
@@ -47,9 +48,7 @@ std::string attachmentSha256(const std::string& data) {
 class AuthorityE2e : public ::testing::Test {
   protected:
     void SetUp() override {
-        char pattern[] = "/tmp/cardbridge-authority-e2e-XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        dir_ = pattern;
+        dir_ = tempDir_.path();
         CertSpec caSpec;
         caSpec.commonName = "E2E Issuing CA";
         caSpec.isCa = true;
@@ -111,8 +110,6 @@ class AuthorityE2e : public ::testing::Test {
                 }
             }
         }
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
     }
 
     TestCert makeLeaf(const TestCert* issuer, std::chrono::system_clock::time_point notAfter) {
@@ -212,6 +209,7 @@ class AuthorityE2e : public ::testing::Test {
         return json::parse(r.body)["error"]["reason"].get<std::string>();
     }
 
+    TempDir tempDir_{"cardbridge-authority-e2e"};  ///< removed with everything in it after the test
     fs::path dir_;
     TestCert ca_, leaf_, tlsRoot_;
     pid_t pid_ = -1;

@@ -12,11 +12,13 @@
 #include <sstream>
 
 #include "cardbridge/common/openssl.hpp"
+#include "temp_dir.hpp"
 #include "test_certs.hpp"
 
 using namespace cardbridge;
 using cardbridge::test::CertSpec;
 using cardbridge::test::KeyKind;
+using cardbridge::test::TempDir;
 
 namespace {
 
@@ -38,14 +40,6 @@ void setSm2Id(X509* cert) {
 EvpPkeyPtr readKey(const std::string& pem) {
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     return EvpPkeyPtr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-}
-
-std::filesystem::path tempDir() {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("cardbridge-test-certs-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir);
-    return dir;
 }
 
 // Verifies `leaf` against `root` with OpenSSL's full chain verification at the current time.
@@ -130,7 +124,8 @@ TEST(TestCerts, OpensslCliVerifiesTheSm2Chain) {
     leafSpec.key = KeyKind::Sm2;
     leafSpec.issuer = &ca;
     auto leaf = test::makeCertificate(leafSpec);
-    const auto dir = tempDir();
+    const TempDir tempDir("cardbridge-test-certs");
+    const auto& dir = tempDir.path();
     test::writeFile(dir / "ca.pem", ca.certPem);
     test::writeFile(dir / "leaf.pem", leaf.certPem);
     auto verify = [&dir](const std::string& options) {
@@ -149,11 +144,11 @@ TEST(TestCerts, OpensslCliVerifiesTheSm2Chain) {
     // Proves the signature used the GM/T id, not OpenSSL 3.0's empty default.
     const auto withoutId = verify("");
     EXPECT_NE(withoutId.first, 0) << withoutId.second;
-    std::filesystem::remove_all(dir);
 }
 
 TEST(TestCerts, WriteFileIsOwnerOnly) {
-    const auto dir = tempDir();
+    const TempDir tempDir("cardbridge-test-certs");
+    const auto& dir = tempDir.path();
     const auto path = dir / "key.pem";
     test::writeFile(path, "first");
     test::writeFile(path, "second");
@@ -165,5 +160,4 @@ TEST(TestCerts, WriteFileIsOwnerOnly) {
     EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
               std::filesystem::perms::none);
     EXPECT_THROW(test::writeFile(dir / "missing" / "x", "y"), std::runtime_error);
-    std::filesystem::remove_all(dir);
 }

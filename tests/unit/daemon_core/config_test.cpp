@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cardbridge/daemon/core/config.hpp"
+#include "temp_dir.hpp"
 
 namespace cardbridge::daemon {
 namespace {
@@ -16,14 +17,9 @@ namespace fs = std::filesystem;
 class ConfigTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("cardbridge-config-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
         defaults_.configFile = dir_ / "cardbridged.json";
         defaults_.stateDir = dir_ / "state";
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     ConfigLoad loadText(const std::string& text) {
         std::ofstream(dir_ / "cardbridged.json") << text;
@@ -38,7 +34,8 @@ class ConfigTest : public ::testing::Test {
         return false;
     }
 
-    fs::path dir_;
+    test::TempDir tempDir_{"cardbridge-config"};
+    const fs::path dir_ = tempDir_.path();
     DefaultPaths defaults_;
 };
 

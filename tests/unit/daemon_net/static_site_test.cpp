@@ -6,6 +6,7 @@
 
 #include "cardbridge/daemon/net/static_site.hpp"
 #include "cardbridge/daemon/net/token_bucket.hpp"
+#include "temp_dir.hpp"
 
 namespace cardbridge::daemon {
 namespace {
@@ -77,10 +78,6 @@ std::string headerOf(const HttpReply& reply, const std::string& name) {
 class StaticSiteTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        base_ = fs::temp_directory_path() /
-                ("cardbridge-static-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                 "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(base_);
         fs::create_directories(base_ / "root" / "sub");
         fs::create_directories(base_ / "root" / "withindex");
         write(base_ / "root" / "index.html", "<!doctype html>首页");
@@ -90,11 +87,11 @@ class StaticSiteTest : public ::testing::Test {
         fs::create_symlink(base_ / "secret.txt", base_ / "root" / "link.txt");
         fs::create_directory_symlink(base_, base_ / "root" / "up");
     }
-    void TearDown() override { fs::remove_all(base_); }
 
     static void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
-    fs::path base_;
+    test::TempDir dir_{"cardbridge-static"};
+    const fs::path base_ = dir_.path();
 };
 
 TEST_F(StaticSiteTest, ServesFilesWithTypesAndSecurityHeaders) {
