@@ -231,6 +231,41 @@ void readLogLevel(Reader& r, const json& value, std::string& level) {
     level = v;
 }
 
+void readAuthority(Reader& r, const json& value, AuthorityConfig& authority, const fs::path& base) {
+    if (!r.isType("authority", value, json::value_t::object, "an object")) return;
+    for (const auto& [name, field] : value.items()) {
+        const std::string key = "authority." + name;
+        if (name == "url") {
+            if (!r.isType(key, field, json::value_t::string, "a string")) continue;
+            std::string why;
+            if (!parseHttpsUrl(field.get<std::string>(), why)) {
+                r.problem(key, "'" + field.get<std::string>() + "' " + why);
+                continue;
+            }
+            authority.url = field.get<std::string>();
+        } else if (name == "caFile") {
+            r.path(key, field, authority.caFile, base);
+        } else if (name == "tokenFile") {
+            r.path(key, field, authority.tokenFile, base);
+        } else if (name == "connectTimeoutSeconds") {
+            r.unsignedIn(key, field, authority.connectTimeoutSeconds, 1, 120);
+        } else if (name == "requestTimeoutSeconds") {
+            r.unsignedIn(key, field, authority.requestTimeoutSeconds, 1, 600);
+        } else if (name == "retries") {
+            r.unsignedIn(key, field, authority.retries, 0, 10);
+        } else {
+            r.problem("authority", "unknown key '" + name + "'");
+        }
+    }
+    // A URL without its CA is useless: the client trusts nothing else.
+    if (!authority.url.empty() && authority.caFile.empty()) {
+        r.problem("authority.caFile", "is required with authority.url");
+    }
+    if (!authority.url.empty() && authority.tokenFile.empty()) {
+        r.problem("authority.tokenFile", "is required with authority.url");
+    }
+}
+
 void applyObject(Reader& r, const json& root, DaemonConfig& config, const fs::path& base) {
     for (const auto& [name, value] : root.items()) {
         if (name == "ports") {
@@ -253,6 +288,8 @@ void applyObject(Reader& r, const json& root, DaemonConfig& config, const fs::pa
             r.unsignedIn(name, value, config.logFileCount, 1, 50);
         } else if (name == "logToConsole") {
             r.boolean(name, value, config.logToConsole);
+        } else if (name == "authority") {
+            readAuthority(r, value, config.authority, base);
         } else if (name.starts_with("_") || name == "$schema") {
             // "_comment" and friends: JSON has no comments, so allow a documented escape hatch.
         } else {
@@ -319,6 +356,91 @@ std::string originProblem(const std::string& origin) {
         if (n == 0 || n > 65535) return "has a port outside 1-65535";
     }
     return {};
+}
+
+std::optional<HttpsUrl> parseHttpsUrl(std::string_view text, std::string& problem) {
+    constexpr std::string_view SCHEME = "https://";
+    if (!text.starts_with(SCHEME)) {
+        problem = "must start with https://";
+        return std::nullopt;
+    }
+    std::string_view rest = text.substr(SCHEME.size());
+    if (rest.find_first_of("?#@\\ \t\r\n") != std::string_view::npos) {
+        problem = "must be https://host[:port][/path] (no user info, query, fragment or spaces)";
+        return std::nullopt;
+    }
+    const auto slash = rest.find('/');
+    const std::string_view authority = rest.substr(0, slash);
+    std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    HttpsUrl url;
+    url.basePath = std::string(path);
+    std::string_view host = authority;
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            problem = "has an unterminated IPv6 address";
+            return std::nullopt;
+        }
+        host = authority.substr(1, close - 1);
+        const std::string_view tail = authority.substr(close + 1);
+        if (!tail.empty()) {
+            if (tail.front() != ':') {
+                problem = "has garbage after the IPv6 address";
+                return std::nullopt;
+            }
+            port = tail.substr(1);
+            if (port.empty()) {
+                problem = "has an empty port";
+                return std::nullopt;
+            }
+        }
+        if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+            problem = "has an invalid IPv6 address";
+            return std::nullopt;
+        }
+        url.host = toLower(std::string(host));
+    } else {
+        if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+            host = authority.substr(0, colon);
+            port = authority.substr(colon + 1);
+            if (port.empty()) {
+                problem = "has an empty port";
+                return std::nullopt;
+            }
+        }
+        if (host.empty()) {
+            problem = "has no host";
+            return std::nullopt;
+        }
+        url.host = toLower(std::string(host));
+        for (char c : url.host) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+            if (!ok) {
+                problem = "has an invalid host name (letters, digits, '-' and '.')";
+                return std::nullopt;
+            }
+        }
+        if (url.host.front() == '.' || url.host.back() == '.' || url.host.find("..") != std::string::npos) {
+            problem = "has an invalid host name";
+            return std::nullopt;
+        }
+    }
+    if (!port.empty()) {
+        if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) {
+            problem = "has a bad port";
+            return std::nullopt;
+        }
+        const unsigned long n = std::stoul(std::string(port));
+        if (n == 0 || n > 65535) {
+            problem = "has a port outside 1-65535";
+            return std::nullopt;
+        }
+        url.port = static_cast<std::uint16_t>(n);
+    }
+    problem.clear();
+    return url;
 }
 
 ConfigLoad loadConfig(const fs::path& path, const DefaultPaths& defaults) {

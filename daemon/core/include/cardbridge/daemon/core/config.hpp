@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cardbridge::daemon {
@@ -26,6 +28,27 @@ struct Limits {
     unsigned handshakeTimeoutSeconds = 10;
 };
 
+/// Where and how the daemon reaches cardbridge-authority (the unlock flow). Empty `url`: not configured.
+struct AuthorityConfig {
+    std::string url;                      ///< "https://host[:port][/base]"; https only
+    std::filesystem::path caFile;         ///< PEM: the only roots trusted for the authority
+    std::filesystem::path tokenFile;      ///< owner-only file holding the installation's bearer token
+    unsigned connectTimeoutSeconds = 10;  ///< TCP connect + TLS handshake, per attempt
+    unsigned requestTimeoutSeconds = 30;  ///< writing the request and reading the response, per attempt
+    unsigned retries = 2;                 ///< extra attempts for calls that are safe to repeat
+};
+
+/// The parts of an https:// URL the authority client needs.
+struct HttpsUrl {
+    std::string host;  ///< DNS name (lower case) or IP literal (IPv6 without brackets)
+    std::uint16_t port = 443;
+    std::string basePath;  ///< "" or "/prefix" (no trailing '/'), put before "/v1/..."
+};
+
+/// Parses "https://host[:port][/path]": https only, no user info, query or fragment, a valid host and a
+/// port in 1-65535. On failure returns nullopt and sets `problem` (e.g. "must start with https://").
+std::optional<HttpsUrl> parseHttpsUrl(std::string_view text, std::string& problem);
+
 /// Everything configurable. Paths are resolved (absolute) after loading.
 struct DaemonConfig {
     std::vector<std::uint16_t> ports{23443, 23444, 23445};  ///< tried in order; loopback only
@@ -37,7 +60,8 @@ struct DaemonConfig {
     std::filesystem::path logFile;  ///< default stateDir/cardbridged.log (rotating)
     std::size_t logFileMaxBytes = 5 * 1024 * 1024;
     std::size_t logFileCount = 3;
-    bool logToConsole = true;  ///< also log to stderr (journald picks it up under systemd)
+    bool logToConsole = true;   ///< also log to stderr (journald picks it up under systemd)
+    AuthorityConfig authority;  ///< the unlock flow's authority (docs/config.md, "authority")
 };
 
 /// Where the daemon looks for things when nothing says otherwise (XDG Base Directory).
