@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
 
+#include "authority_process.hpp"
 #include "cardbridge/common/base64.hpp"
 #include "cardbridge/common/digest.hpp"
 #include "https_client.hpp"
@@ -34,10 +36,7 @@ constexpr const char* CARD = "CARD-E2E-1";
 constexpr const char* TOKEN = "e2e-install-token-0123456789";
 
 std::string readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream out;
-    out << in.rdbuf();
-    return out.str();
+    return readTextFile(path);
 }
 
 // The authority reports an attachment's SHA-256 in upper-case hex.
@@ -49,49 +48,12 @@ class AuthorityE2e : public ::testing::Test {
   protected:
     void SetUp() override {
         dir_ = tempDir_.path();
-        CertSpec caSpec;
-        caSpec.commonName = "E2E Issuing CA";
-        caSpec.isCa = true;
-        ca_ = makeCertificate(caSpec);
-        leaf_ = makeLeaf(&ca_, std::chrono::system_clock::now() + std::chrono::days(300));
-        writeFile(dir_ / "ca.pem", ca_.certPem);
-        writeFile(dir_ / "leaf.pem", leaf_.certPem);
-
-        CertSpec tlsCaSpec;
-        tlsCaSpec.commonName = "E2E TLS root";
-        tlsCaSpec.isCa = true;
-        tlsRoot_ = makeCertificate(tlsCaSpec);
-        CertSpec tlsLeafSpec;
-        tlsLeafSpec.commonName = "127.0.0.1";
-        tlsLeafSpec.issuer = &tlsRoot_;
-        tlsLeafSpec.subjectAltName = "IP:127.0.0.1";
-        tlsLeafSpec.keyUsage = std::vector<std::string>{"digitalSignature"};
-        tlsLeafSpec.extendedKeyUsage = {"serverAuth"};
-        const TestCert tlsLeaf = makeCertificate(tlsLeafSpec);
-        writeFile(dir_ / "tls.pem", tlsLeaf.certPem);
-        writeFile(dir_ / "tls.key", tlsLeaf.keyPem);
-        for (const char* key : {"master.key", "id.key", "attachment.key"}) {
-            Bytes random(32);
-            for (std::size_t i = 0; i < random.size(); ++i)
-                random[i] = static_cast<std::uint8_t>(std::rand());
-            writeFile(dir_ / key, toHex(random));
-        }
-        writeFile(dir_ / "tokens", std::string(TOKEN) + "\n");
-        const json config = {{"dataDir", (dir_ / "data").string()},
-                             {"issuingCaFiles", {(dir_ / "ca.pem").string()}},
-                             {"masterKeyFile", (dir_ / "master.key").string()},
-                             {"idKeyFile", (dir_ / "id.key").string()},
-                             {"attachmentKeyFile", (dir_ / "attachment.key").string()},
-                             {"uniformTimingMillis", 0},
-                             {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                             {"tls", {{"certificateChain", "tls.pem"}, {"privateKey", "tls.key"}}},
-                             {"api", {{"tokenFile", "tokens"}}},
-                             {"log", {{"level", "debug"}, {"console", false}}}};
-        writeFile(dir_ / "authority.json", config.dump(2));
-        ASSERT_EQ(cli("enroll --cert " + (dir_ / "leaf.pem").string() + " --card " + CARD + " --org " +
-                      ORGANIZATION + " --name 张三 --id-type 居民身份证 --id-number " + APPLICANT_ID +
-                      " --phone " + APPLICANT_PHONE),
-                  0);
+        authority_.emplace(dir_, CARDBRIDGE_AUTHORITY_EXE, TOKEN);
+        ca_ = authority_->issuingCa();
+        leaf_ = authority_->leaf();
+        tlsRoot_ = authority_->tlsRoot();
+        ASSERT_EQ(authority_->enroll(CARD, ORGANIZATION, "张三", APPLICANT_ID, APPLICANT_PHONE), 0)
+            << readAll(dir_ / "cli.out");
         ASSERT_EQ(cli("reviewer add wang", "reviewer-password-1\n"), 0);
         start();
     }
@@ -122,43 +84,17 @@ class AuthorityE2e : public ::testing::Test {
     }
 
     int cli(const std::string& args, const std::string& stdinText = {}) const {
-        const std::string command = "printf '%s' '" + stdinText + "' | " + CARDBRIDGE_AUTHORITY_EXE +
-                                    " --config " + (dir_ / "authority.json").string() + " " + args + " > " +
-                                    (dir_ / "cli.out").string() + " 2>&1";
-        const int status = std::system(command.c_str());
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return authority_->cli(args, stdinText);
     }
 
     void start() {
-        const fs::path out = dir_ / "serve.out";
-        fs::remove(out);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            const std::string config = (dir_ / "authority.json").string();
-            std::freopen(out.c_str(), "w", stdout);
-            std::freopen((dir_ / "serve.err").c_str(), "w", stderr);
-            ::execl(CARDBRIDGE_AUTHORITY_EXE, CARDBRIDGE_AUTHORITY_EXE, "serve", "--config", config.c_str(),
-                    static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        const std::regex listening(R"(listening on https://127\.0\.0\.1:(\d+)/)");
-        for (int i = 0; i < 100 && port_ == 0; ++i) {
-            std::smatch match;
-            const std::string text = readAll(out);
-            if (std::regex_search(text, match, listening))
-                port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-            if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ASSERT_NE(port_, 0) << readAll(dir_ / "serve.err");
+        authority_->start();
+        port_ = authority_->port();
     }
 
     void stop() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << readAll(dir_ / "serve.err");
-        pid_ = -1;
+        if (!authority_) return;
+        EXPECT_TRUE(authority_->stop()) << readAll(dir_ / "serve.err");
         port_ = 0;
     }
 
@@ -192,15 +128,7 @@ class AuthorityE2e : public ::testing::Test {
     }
 
     std::string lastCode() {
-        const std::string outbox = readAll(dir_ / "data" / "sms-outbox.jsonl");
-        const std::regex code(R"((\d{6}))");
-        std::string last;
-        std::istringstream lines(outbox);
-        for (std::string line; std::getline(lines, line);) {
-            std::smatch match;
-            const std::string text = json::parse(line)["text"];
-            if (std::regex_search(text, match, code)) last = match[1];
-        }
+        std::string last = authority_->lastCode();
         seen_.push_back(last);
         return last;
     }
@@ -211,8 +139,8 @@ class AuthorityE2e : public ::testing::Test {
 
     TempDir tempDir_{"cardbridge-authority-e2e"};  ///< removed with everything in it after the test
     fs::path dir_;
+    std::optional<AuthorityProcess> authority_;  ///< the real binary over dir_ (tests/support)
     TestCert ca_, leaf_, tlsRoot_;
-    pid_t pid_ = -1;
     std::uint16_t port_ = 0;
     std::vector<std::string> seen_;  // codes and PUKs that must not be stored
 };
