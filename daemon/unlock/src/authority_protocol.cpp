@@ -127,13 +127,26 @@ std::string createRequestBody(const CreateRequest& request) {
 }
 
 std::string verifyBody(const Secret& code) {
-    // Built by hand so the code is copied into exactly one buffer, which the caller wipes. A code is
-    // digits; anything else is escaped by the JSON serialiser's rules for a plain string.
-    std::string body = "{\"code\":";
-    std::string quoted = json(std::string(code.view())).dump();
-    body += quoted;
-    wipe(quoted);
-    body += '}';
+    // Escaped by hand so the code is copied into exactly one buffer, which the caller wipes (a JSON
+    // library would leave copies behind). A code is digits; anything else is still valid JSON.
+    static constexpr char HEX[] = "0123456789abcdef";
+    std::string body;
+    body.reserve(12 + 6 * code.size());  // no reallocation: no stray copy of the code
+    body += "{\"code\":\"";
+    for (const char c : code.view()) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            body += '\\';
+            body += c;
+        } else if (byte < 0x20) {
+            body += "\\u00";
+            body += HEX[byte >> 4];
+            body += HEX[byte & 0x0f];
+        } else {
+            body += c;
+        }
+    }
+    body += "\"}";
     return body;
 }
 

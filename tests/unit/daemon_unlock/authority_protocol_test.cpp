@@ -73,6 +73,7 @@ TEST(RequestBodies, CreateCarriesTheCertificateAsBase64AndTheHandler) {
 TEST(RequestBodies, VerifyEscapesTheCode) {
     EXPECT_EQ(json::parse(verifyBody(Secret("123456")))["code"], "123456");
     EXPECT_EQ(json::parse(verifyBody(Secret("1\"}x")))["code"], "1\"}x");
+    EXPECT_EQ(json::parse(verifyBody(Secret("a\\b\n\x01")))["code"], "a\\b\n\x01");
 }
 
 TEST(Decoding, CreatedWithAndWithoutMaskedPhone) {
