@@ -180,6 +180,18 @@ TEST_F(AuthorityClientTest, UnknownRequestIsNotFound) {
     }
 }
 
+TEST_F(AuthorityClientTest, AnAnswerLargerThanTheBoundIsRefusedNotRetried) {
+    const auto client = makeHttpsAuthorityClient(options());
+    const CreatedRequest created = client->createRequest(createRequest(OTHER_ID));
+    auto opts = options();
+    opts.maxResponseBytes = 32;  // the status object is larger
+    opts.backoffBase = milliseconds(2000);
+    const auto small = makeHttpsAuthorityClient(opts);
+    const auto start = Clock::now();
+    EXPECT_THROW((void)small->status(created.requestId), AuthorityProtocolError);
+    EXPECT_LT(Clock::now() - start, milliseconds(1500));
+}
+
 TEST_F(AuthorityClientTest, AWrongTokenIsATypedRefusal) {
     auto opts = options();
     opts.token = Secret("not-the-token");
