@@ -8,8 +8,10 @@ namespace {
 
 class CredentialFlow : public AuthorityFixture {
   protected:
-    std::string authorised() {
-        const auto request = applicantRequest();
+    /// An SMS-authorised request of the original applicant, with `certificate` (default: the enrolled leaf).
+    std::string authorised(const cardbridge::test::TestCert* certificate = nullptr) {
+        auto request = applicantRequest();
+        if (certificate != nullptr) request.certificateDer = certificate->der;
         const auto id = service_->requests().create(request).requestId;
         service_->sms().sendCode(id, request.clientAddress);
         service_->sms().verifyCode(id, Secret(lastCode()));
@@ -68,6 +70,46 @@ TEST_F(CredentialFlow, HalfwayDeathKeepsPendingForNextRequest) {
     service_->custody().complete(second);
     EXPECT_FALSE(service_->custody().puk(CARD).pendingRotation);
     EXPECT_EQ(service_->custody().puk(CARD).epoch, 1);
+}
+
+// The epoch belongs to the card: a renewed certificate on a rotated card must not start again at 0, or
+// the daemon would spend PUK tries on a PUK the card no longer holds.
+TEST_F(CredentialFlow, RenewedCertificateKeepsTheCardsEpoch) {
+    const auto first = authorised();
+    service_->custody().credential(first);
+    service_->custody().complete(first);
+    ASSERT_EQ(service_->custody().puk(CARD).epoch, 1);
+
+    const auto renewed = makeLeaf("张三", nullptr, std::chrono::days(-1));
+    enroll(renewed, CARD);
+    EXPECT_EQ(service_->custody().puk(CARD).epoch, 1);
+
+    const auto second = authorised(&renewed);
+    const Credential c = service_->custody().credential(second);
+    EXPECT_EQ(c.epoch, 1);
+    EXPECT_EQ(c.nextEpoch, 2);
+    EXPECT_FALSE(c.pendingRotation);
+    EXPECT_EQ(c.currentPuk.view(), rules::derivePuk(keys_.master, CARD, 1).view());
+    EXPECT_EQ(c.nextPuk.view(), rules::derivePuk(keys_.master, CARD, 2).view());
+    service_->custody().complete(second);
+    EXPECT_EQ(service_->custody().puk(CARD).epoch, 2);
+
+    // The old certificate, still valid, sees the same card state.
+    const auto third = authorised();
+    EXPECT_EQ(service_->custody().credential(third).epoch, 2);
+}
+
+// A pending rotation is the card's too: enrolling a renewed certificate in the middle keeps it pending.
+TEST_F(CredentialFlow, RenewalDuringPendingRotationKeepsItPending) {
+    const auto first = authorised();
+    service_->custody().credential(first);  // the daemon dies before complete()
+    const auto renewed = makeLeaf("张三", nullptr, std::chrono::days(-1));
+    enroll(renewed, CARD);
+    const auto second = authorised(&renewed);
+    const Credential c = service_->custody().credential(second);
+    EXPECT_TRUE(c.pendingRotation);
+    EXPECT_EQ(c.epoch, 0);
+    EXPECT_EQ(c.nextPuk.view(), rules::derivePuk(keys_.master, CARD, 1).view());
 }
 
 TEST_F(CredentialFlow, ReviewApprovalReleasesCredential) {
