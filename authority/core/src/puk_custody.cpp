@@ -22,12 +22,14 @@ PukCustody::PukCustody(Storage& storage, const AuthorityKeys& keys, detail::Requ
 Credential PukCustody::credential(const std::string& requestId) {
     Credential credential;
     ledger_.change(requestId, [&](UnlockRequestRecord& r, Seconds now) {
-        if (r.credentialReleased) fail(reason::ALREADY_RELEASED, "credential already released");
         if (r.state != RequestState::Authorised && r.state != RequestState::Approved) {
             fail(reason::NOT_AUTHORISED, "request not authorised", {{"state", toString(r.state)}});
         }
         if (!r.authorisedUntil || now > *r.authorisedUntil)
             fail(reason::APPROVAL_EXPIRED, "authorisation expired");
+        // Asked again before complete() (a lost response): the card's state is what this request left it,
+        // so the same two PUKs go out again, with pendingRotation set. Every release is audited.
+        const bool repeat = r.credentialReleased;
         CardRecord card = ledger_.cardOf(r);
         credential.epoch = card.pukEpoch;
         credential.nextEpoch = card.pukEpoch + 1;
@@ -44,7 +46,8 @@ Credential PukCustody::credential(const std::string& requestId) {
                       {{"cardSerial", r.cardSerial},
                        {"epoch", credential.epoch},
                        {"nextEpoch", credential.nextEpoch},
-                       {"pendingRotationBefore", credential.pendingRotation}}};
+                       {"pendingRotationBefore", credential.pendingRotation},
+                       {"repeat", repeat}}};
     });
     return credential;
 }
