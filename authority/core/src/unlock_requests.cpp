@@ -4,7 +4,6 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
 #include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
@@ -20,24 +19,6 @@ namespace cardbridge::authority {
 namespace {
 
 using nlohmann::json;
-
-// Holds create()'s answer back until a fixed minimum has passed, on every path (success on either route
-// or refusal), so timing says nothing about the handler match.
-class UniformTiming {
-  public:
-    explicit UniformTiming(int millis)
-        : until_(std::chrono::steady_clock::now() + std::chrono::milliseconds(millis)),
-          enabled_(millis > 0) {}
-    ~UniformTiming() {
-        if (enabled_) std::this_thread::sleep_until(until_);
-    }
-    UniformTiming(const UniformTiming&) = delete;
-    UniformTiming& operator=(const UniformTiming&) = delete;
-
-  private:
-    std::chrono::steady_clock::time_point until_;
-    bool enabled_;
-};
 
 }  // namespace
 
@@ -103,7 +84,6 @@ UnlockRequests::Checked UnlockRequests::check(const CreateUnlock& request, Secon
 }
 
 CreatedUnlock UnlockRequests::create(const CreateUnlock& request) {
-    UniformTiming timing(config_.uniformTimingMillis);
     const Seconds now = clock_.now();
     CreatedUnlock created;
     std::exception_ptr refusal;

@@ -185,13 +185,13 @@ TEST_F(CreateTest, RefusalKeepsItsCountAndAudit) {
     expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
 }
 
-TEST_F(CreateTest, UniformTimingPadsBothRoutes) {
-    config_.uniformTimingMillis = 150;
-    for (const auto& request : {applicantRequest(), otherHandlerRequest()}) {
-        const auto start = std::chrono::steady_clock::now();
-        service_->requests().create(request);
-        EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
-    }
+// The padding is the HTTP layer's (a timer in the server): create() itself never sleeps.
+TEST_F(CreateTest, CreateItselfDoesNotPad) {
+    config_.uniformTimingMillis = 2000;
+    const auto start = std::chrono::steady_clock::now();
+    service_->requests().create(applicantRequest());
+    service_->requests().create(otherHandlerRequest());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
 }
 
 TEST_F(CreateTest, EnrolRefusesDuplicatesAndForeignCertificates) {

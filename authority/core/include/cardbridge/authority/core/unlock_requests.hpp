@@ -73,10 +73,10 @@ class UnlockRequests {
 
     /// Validates the form, the certificate (chain, validity, registry, card serial), rate-limits,
     /// matches the handler with the original applicant and opens a request; refusals are audited. One
-    /// storage transaction: the counters, then the request or the refusal, commit together. Timing
-    /// is uniform across routes (padded to config.uniformTimingMillis). Throws AuthorityError FORM_INVALID
-    /// {field}, CERT_INVALID, CERT_UNTRUSTED, CERT_EXPIRED {offlineRoute}, CERT_NOT_YET_VALID,
-    /// CERT_UNKNOWN, CARD_MISMATCH, RATE_LIMITED {retryAfter}.
+    /// storage transaction: the counters, then the request or the refusal, commit together. Not
+    /// padded here: the HTTP layer holds the answer to config.uniformTimingMillis on a timer. Throws
+    /// AuthorityError FORM_INVALID {field}, CERT_INVALID, CERT_UNTRUSTED, CERT_EXPIRED {offlineRoute},
+    /// CERT_NOT_YET_VALID, CERT_UNKNOWN, CARD_MISMATCH, RATE_LIMITED {retryAfter}.
     CreatedUnlock create(const CreateUnlock& request);
 
     /// The request's state. Throws AuthorityError REQUEST_NOT_FOUND.
