@@ -22,27 +22,32 @@ PukCustody::PukCustody(Storage& storage, const AuthorityKeys& keys, detail::Requ
 Credential PukCustody::credential(const std::string& requestId) {
     Credential credential;
     ledger_.change(requestId, [&](UnlockRequestRecord& r, Seconds now) {
-        if (r.credentialReleased) fail(reason::ALREADY_RELEASED, "credential already released");
         if (r.state != RequestState::Authorised && r.state != RequestState::Approved) {
             fail(reason::NOT_AUTHORISED, "request not authorised", {{"state", toString(r.state)}});
         }
         if (!r.authorisedUntil || now > *r.authorisedUntil)
             fail(reason::APPROVAL_EXPIRED, "authorisation expired");
-        const CertificateRecord cert = ledger_.certificateOf(r);
-        credential.epoch = cert.pukEpoch;
-        credential.nextEpoch = cert.pukEpoch + 1;
-        credential.pendingRotation = cert.pendingRotation;
-        credential.currentPuk = pukFor(keys_.master, cert.cardSerial, credential.epoch);
-        credential.nextPuk = pukFor(keys_.master, cert.cardSerial, credential.nextEpoch);
+        // Asked again before complete() (a lost response): the card's state is what this request left it,
+        // so the same two PUKs go out again, with pendingRotation set. Every release is audited.
+        const bool repeat = r.credentialReleased;
+        CardRecord card = ledger_.cardOf(r);
+        credential.epoch = card.pukEpoch;
+        credential.nextEpoch = card.pukEpoch + 1;
+        credential.pendingRotation = card.pendingRotation;
+        credential.currentPuk = pukFor(keys_.master, card.serial, credential.epoch);
+        credential.nextPuk = pukFor(keys_.master, card.serial, credential.nextEpoch);
         r.credentialReleased = true;
         r.releasedEpoch = credential.epoch;
-        storage_.updatePukState(cert.cardSerial, cert.pukEpoch, true);
+        card.pendingRotation = true;
+        card.updatedAt = now;
+        storage_.updateCard(card);
         return Change{"client:" + r.clientAddress,
                       "credential.release",
                       {{"cardSerial", r.cardSerial},
                        {"epoch", credential.epoch},
                        {"nextEpoch", credential.nextEpoch},
-                       {"pendingRotationBefore", credential.pendingRotation}}};
+                       {"pendingRotationBefore", credential.pendingRotation},
+                       {"repeat", repeat}}};
     });
     return credential;
 }
@@ -51,9 +56,12 @@ RequestStatus PukCustody::complete(const std::string& requestId) {
     return ledger_.changeStatus(requestId, [&](UnlockRequestRecord& r, Seconds now) -> std::optional<Change> {
         if (r.state == RequestState::Completed) return std::nullopt;  // idempotent
         if (!r.credentialReleased) fail(reason::NOT_RELEASED, "no credential released for this request");
-        const CertificateRecord cert = ledger_.certificateOf(r);
-        const std::int64_t epoch = std::max(cert.pukEpoch, r.releasedEpoch + 1);
-        storage_.updatePukState(cert.cardSerial, epoch, false);
+        CardRecord card = ledger_.cardOf(r);
+        const std::int64_t epoch = std::max(card.pukEpoch, r.releasedEpoch + 1);
+        card.pukEpoch = epoch;
+        card.pendingRotation = false;
+        card.updatedAt = now;
+        storage_.updateCard(card);
         r.state = RequestState::Completed;
         r.completedAt = now;
         return Change{"client:" + r.clientAddress,
@@ -63,17 +71,16 @@ RequestStatus PukCustody::complete(const std::string& requestId) {
 }
 
 CardPuk PukCustody::puk(const std::string& cardSerial, const std::string& actor) {
-    const auto certs = storage_.findCertificatesByCard(cardSerial);
-    if (certs.empty()) fail(reason::CARD_UNKNOWN, "no certificate on that card");
-    const auto& cert = certs.front();
+    const auto card = storage_.findCard(cardSerial);
+    if (!card) fail(reason::CARD_UNKNOWN, "no certificate on that card");
     CardPuk out;
     out.cardSerial = cardSerial;
-    out.epoch = cert.pukEpoch;
-    out.pendingRotation = cert.pendingRotation;
-    out.currentPuk = pukFor(keys_.master, cardSerial, cert.pukEpoch);
-    out.nextEpoch = cert.pukEpoch + 1;
+    out.epoch = card->pukEpoch;
+    out.pendingRotation = card->pendingRotation;
+    out.currentPuk = pukFor(keys_.master, cardSerial, card->pukEpoch);
+    out.nextEpoch = card->pukEpoch + 1;
     out.nextPuk = pukFor(keys_.master, cardSerial, out.nextEpoch);
-    ledger_.audit(actor, "puk.view", "", {{"cardSerial", cardSerial}, {"epoch", cert.pukEpoch}});
+    ledger_.audit(actor, "puk.view", "", {{"cardSerial", cardSerial}, {"epoch", card->pukEpoch}});
     return out;
 }
 

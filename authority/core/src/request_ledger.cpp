@@ -25,6 +25,12 @@ CertificateRecord RequestLedger::certificateOf(const UnlockRequestRecord& reques
     return std::move(*certificate);
 }
 
+CardRecord RequestLedger::cardOf(const UnlockRequestRecord& request) {
+    auto card = storage_.findCard(request.cardSerial);
+    if (!card) throw FatalError("request for a card without a record");
+    return std::move(*card);
+}
+
 RequestStatus RequestLedger::statusOf(const UnlockRequestRecord& r) {
     RequestStatus s;
     s.requestId = r.id;

@@ -32,6 +32,9 @@ class RequestLedger {
     /// The certificate a request was opened with. Throws FatalError when it is gone (a corrupt database).
     [[nodiscard]] CertificateRecord certificateOf(const UnlockRequestRecord& request);
 
+    /// The PUK state of the card a request is for. Throws FatalError when it is gone (a corrupt database).
+    [[nodiscard]] CardRecord cardOf(const UnlockRequestRecord& request);
+
     /// The public status of `request`, with its attachments' metadata. Throws FatalError on storage failure.
     [[nodiscard]] RequestStatus statusOf(const UnlockRequestRecord& request);
 

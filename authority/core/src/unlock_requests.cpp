@@ -1,8 +1,9 @@
 #include "cardbridge/authority/core/unlock_requests.hpp"
 
 #include <chrono>
+#include <exception>
 #include <nlohmann/json.hpp>
-#include <thread>
+#include <optional>
 
 #include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
@@ -18,24 +19,6 @@ namespace cardbridge::authority {
 namespace {
 
 using nlohmann::json;
-
-// Holds create()'s answer back until a fixed minimum has passed, on every path (success on either route
-// or refusal), so timing says nothing about the handler match.
-class UniformTiming {
-  public:
-    explicit UniformTiming(int millis)
-        : until_(std::chrono::steady_clock::now() + std::chrono::milliseconds(millis)),
-          enabled_(millis > 0) {}
-    ~UniformTiming() {
-        if (enabled_) std::this_thread::sleep_until(until_);
-    }
-    UniformTiming(const UniformTiming&) = delete;
-    UniformTiming& operator=(const UniformTiming&) = delete;
-
-  private:
-    std::chrono::steady_clock::time_point until_;
-    bool enabled_;
-};
 
 }  // namespace
 
@@ -101,17 +84,29 @@ UnlockRequests::Checked UnlockRequests::check(const CreateUnlock& request, Secon
 }
 
 CreatedUnlock UnlockRequests::create(const CreateUnlock& request) {
-    UniformTiming timing(config_.uniformTimingMillis);
     const Seconds now = clock_.now();
-    Checked checked = [&] {
+    CreatedUnlock created;
+    std::exception_ptr refusal;
+    // One transaction, one fsync: both rate counters and then either the request with its audit entry or
+    // the refusal's audit entry. A refusal commits (its counters must count); a storage failure leaves
+    // nothing, not even the counters.
+    storage_.inTransaction([&] {
+        std::optional<Checked> checked;
         try {
-            return check(request, now);
+            checked = check(request, now);
         } catch (const AuthorityError& error) {
             ledger_.audit("client:" + request.clientAddress, "request.refuse", "",
                           {{"reason", error.reason()}, {"cardSerial", request.cardSerial.substr(0, 64)}});
-            throw;
+            refusal = std::current_exception();
+            return;
         }
-    }();
+        created = openRequest(*checked, request, now);
+    });
+    if (refusal) std::rethrow_exception(refusal);
+    return created;
+}
+
+CreatedUnlock UnlockRequests::openRequest(const Checked& checked, const CreateUnlock& request, Seconds now) {
     const auto& form = checked.handler.form;
     const auto& reg = checked.certificate;
     // Every comparison runs whatever the earlier ones gave, so both routes do the same work.
@@ -137,16 +132,14 @@ CreatedUnlock UnlockRequests::create(const CreateUnlock& request) {
     r.createdAt = now;
     r.updatedAt = now;
     r.clientAddress = request.clientAddress;
-    storage_.inTransaction([&] {
-        storage_.insertRequest(r);
-        ledger_.audit("client:" + r.clientAddress, "request.create", r.id,
-                      {{"route", toString(r.route)},
-                       {"cardSerial", r.cardSerial},
-                       {"state", toString(r.state)},
-                       {"certificateSha256", reg.sha256},
-                       {"handlerIdLast4", r.handlerIdLast4},
-                       {"clientAddress", r.clientAddress}});
-    });
+    storage_.insertRequest(r);
+    ledger_.audit("client:" + r.clientAddress, "request.create", r.id,
+                  {{"route", toString(r.route)},
+                   {"cardSerial", r.cardSerial},
+                   {"state", toString(r.state)},
+                   {"certificateSha256", reg.sha256},
+                   {"handlerIdLast4", r.handlerIdLast4},
+                   {"clientAddress", r.clientAddress}});
     CreatedUnlock created;
     created.requestId = r.id;
     created.route = r.route;

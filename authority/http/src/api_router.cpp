@@ -116,17 +116,28 @@ bool isAttachmentPath(std::string_view method, std::string_view target) {
            path.find("/attachments/") != std::string_view::npos;
 }
 
+// POST /v1/unlock-requests, however its body or token turns out.
+bool isCreate(const HttpRequest& request) {
+    std::string_view path = request.path();
+    while (path.size() > PREFIX.size() && path.back() == '/') path.remove_suffix(1);
+    return request.method == "POST" && path == PREFIX;
+}
+
 }  // namespace
 
 ApiRouter::ApiRouter(UnlockService& service, ApiOptions options)
     : service_(service), options_(std::move(options)) {}
 
 HttpResponse ApiRouter::handle(const HttpRequest& request) const noexcept {
+    HttpResponse response;
     try {
-        return route(request);
+        response = route(request);
     } catch (...) {
-        return apiErrorResponse(std::current_exception());
+        response = apiErrorResponse(std::current_exception());
     }
+    if (isCreate(request) && options_.createMinimumDuration.count() > 0)
+        response.notBefore = request.receivedAt + options_.createMinimumDuration;
+    return response;
 }
 
 std::size_t ApiRouter::bodyLimit(std::string_view method, std::string_view target) const noexcept {

@@ -34,7 +34,7 @@ HttpResponse AuthorityFront::handle(const HttpRequest& request) const noexcept {
         response.body = "not found\n";
         return response;
     } catch (...) {
-        return HttpResponse{500, {}, {}};
+        return HttpResponse{500, {}, {}, std::nullopt};
     }
 }
 
@@ -55,7 +55,7 @@ HttpResponse AuthorityFront::bodyTooLarge(std::string_view method, std::string_v
         response.body = "request body too large\n";
         return response;
     } catch (...) {
-        return HttpResponse{413, {}, {}};
+        return HttpResponse{413, {}, {}, std::nullopt};
     }
 }
 

@@ -39,7 +39,7 @@ HttpResponse ReviewSite::handle(const HttpRequest& request) const noexcept {
         }
         return internalErrorPage();
     } catch (...) {
-        return HttpResponse{500, {{"Content-Type", "text/plain"}}, "internal error\n"};
+        return HttpResponse{500, {{"Content-Type", "text/plain"}}, "internal error\n", std::nullopt};
     }
 }
 

@@ -105,6 +105,7 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
     if (config.server.certChainPem.empty() || config.server.keyPem.empty()) {
         throw InputError("config: 'tls.certificateChain' and 'tls.privateKey' are required");
     }
+    config.api.createMinimumDuration = std::chrono::milliseconds(config.authority.uniformTimingMillis);
     if (const json* api = section(root, "api")) {
         checkKeys(*api, "api", {"tokenFile"}, config.warnings);
         const auto tokenFile = pathValue(*api, "api", "tokenFile", baseDir);

@@ -1,6 +1,7 @@
 // Listener and one session per connection (the Beast server-flex shape): TLS handshake, header read with
 // a deadline, the body limit decided from the header (413 before the body is read), then the pure handler
-// on a worker pool and the response written back on the connection's strand. Errors are error_codes.
+// on a worker pool and the response written back on the connection's strand — held there on a timer until
+// its notBefore (uniform timing), so no worker waits. Errors are error_codes.
 #include "cardbridge/authority/http/server.hpp"
 
 #include <spdlog/spdlog.h>
@@ -51,7 +52,8 @@ Response toBeast(const HttpResponse& reply, unsigned version, bool keepAlive, bo
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(State& state, tcp::socket socket) : state_(state), stream_(std::move(socket), state.tls) {
+    Session(State& state, tcp::socket socket)
+        : state_(state), stream_(std::move(socket), state.tls), hold_(stream_.get_executor()) {
         error_code ec;
         auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
         if (!ec) peer_ = remote.address().to_string();
@@ -134,6 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         request->body = std::move(message.body());
         request->clientAddress = peer_;
+        request->receivedAt = std::chrono::steady_clock::now();
         const unsigned version = message.version();
         const bool keepAlive = message.keep_alive();
         const bool head = message.method() == bhttp::verb::head;
@@ -142,8 +145,24 @@ class Session : public std::enable_shared_from_this<Session> {
             HttpResponse reply = self->state_.handler.handle(*request);
             asio::post(self->stream_.get_executor(),
                        [self, reply = std::move(reply), version, keepAlive, head] {
-                           self->write(toBeast(reply, version, keepAlive, head));
+                           self->answer(reply, version, keepAlive, head);
                        });
+        });
+    }
+
+    // On the strand. A response with a notBefore still ahead waits on this connection's timer (the
+    // create call's uniform timing): the worker that made it is already free for other requests.
+    void answer(const HttpResponse& reply, unsigned version, bool keepAlive, bool head) {
+        Response response = toBeast(reply, version, keepAlive, head);
+        if (!reply.notBefore || *reply.notBefore <= std::chrono::steady_clock::now()) {
+            return write(std::move(response));
+        }
+        held_ = std::make_shared<Response>(std::move(response));
+        hold_.expires_at(*reply.notBefore);
+        hold_.async_wait([self = shared_from_this()](error_code ec) {
+            auto ready = std::move(self->held_);
+            if (ec || !ready) return;  // cancelled: the server is stopping
+            self->write(std::move(*ready));
         });
     }
 
@@ -185,6 +204,8 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::shared_ptr<Response> response_;
+    asio::steady_timer hold_;         // holds a response until its notBefore; on the strand
+    std::shared_ptr<Response> held_;  // the response hold_ is holding
 };
 
 }  // namespace

@@ -132,10 +132,48 @@ CREATE TABLE rate_counters (
 CREATE INDEX unlock_requests_queue ON unlock_requests (state, due_date, created_at);
 )sql";
 
+// Version 3: the PUK epoch and pending rotation move from certificate rows to the card (DESIGN.md §5).
+// Versions 1–2 kept them per certificate and set every row of a card on each change, but a certificate
+// enrolled after a rotation started again at 0, and a credential released for it then dragged the card's
+// other rows back to 0. So the card's epoch is the highest either of its rows or its completed requests
+// (each completes released_epoch + 1) show; it is pending when a row at that epoch is, or when a
+// credential released at that epoch was never completed.
+constexpr std::string_view MIGRATION_3 = R"sql(
+CREATE TABLE cards (
+    serial           TEXT    PRIMARY KEY,
+    puk_epoch        INTEGER NOT NULL DEFAULT 0 CHECK (puk_epoch >= 0),
+    pending_rotation INTEGER NOT NULL DEFAULT 0 CHECK (pending_rotation IN (0, 1)),
+    updated_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TEMP TABLE card_epochs AS
+SELECT c.card_serial AS serial,
+       max(max(c.puk_epoch),
+           coalesce((SELECT max(r.released_epoch + 1) FROM unlock_requests r
+                     WHERE r.card_serial = c.card_serial AND r.state = 'completed'), 0)) AS epoch,
+       max(c.enrolled_at) AS enrolled_at
+FROM certificates c GROUP BY c.card_serial;
+
+INSERT INTO cards (serial, puk_epoch, pending_rotation, updated_at)
+SELECT e.serial, e.epoch,
+       EXISTS (SELECT 1 FROM certificates c
+               WHERE c.card_serial = e.serial AND c.puk_epoch = e.epoch AND c.pending_rotation = 1)
+       OR EXISTS (SELECT 1 FROM unlock_requests r
+                  WHERE r.card_serial = e.serial AND r.credential_released = 1 AND r.state <> 'completed'
+                    AND r.released_epoch = e.epoch),
+       coalesce((SELECT max(r.updated_at) FROM unlock_requests r WHERE r.card_serial = e.serial),
+                e.enrolled_at)
+FROM card_epochs e;
+
+DROP TABLE card_epochs;
+ALTER TABLE certificates DROP COLUMN puk_epoch;
+ALTER TABLE certificates DROP COLUMN pending_rotation;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {MIGRATION_1, MIGRATION_2};
+    static const std::vector<std::string_view> all = {MIGRATION_1, MIGRATION_2, MIGRATION_3};
     return all;
 }
 

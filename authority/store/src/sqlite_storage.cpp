@@ -39,7 +39,7 @@ CodeState codeStateFromString(const std::string& name) {
 
 constexpr std::string_view CERT_COLUMNS =
     "id, der, sha256, card_serial, organization, uscc, applicant_name, id_type, id_hash, id_last4, phone, "
-    "puk_epoch, pending_rotation, enrolled_at";
+    "enrolled_at";
 
 CertificateRecord readCertificate(const Statement& s) {
     CertificateRecord r;
@@ -54,9 +54,7 @@ CertificateRecord readCertificate(const Statement& s) {
     r.idHash = s.text(8);
     r.idLast4 = s.text(9);
     r.phone = s.text(10);
-    r.pukEpoch = s.int64(11);
-    r.pendingRotation = s.boolean(12);
-    r.enrolledAt = s.time(13);
+    r.enrolledAt = s.time(11);
     return r;
 }
 
@@ -169,8 +167,8 @@ class SqliteStorage final : public Storage {
         try {
             db_.prepare(
                    "INSERT INTO certificates (der, sha256, card_serial, organization, uscc, applicant_name, "
-                   "id_type, id_hash, id_last4, phone, puk_epoch, pending_rotation, enrolled_at) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                   "id_type, id_hash, id_last4, phone, enrolled_at) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
                 .bind(1, r.der)
                 .bind(2, r.sha256)
                 .bind(3, r.cardSerial)
@@ -181,9 +179,7 @@ class SqliteStorage final : public Storage {
                 .bind(8, r.idHash)
                 .bind(9, r.idLast4)
                 .bind(10, r.phone)
-                .bind(11, r.pukEpoch)
-                .bind(12, r.pendingRotation)
-                .bind(13, r.enrolledAt)
+                .bind(11, r.enrolledAt)
                 .run();
         } catch (const ConstraintError&) {
             fail(reason::CERT_ALREADY_ENROLLED, "certificate " + r.sha256 + " is already enrolled");
@@ -217,13 +213,40 @@ class SqliteStorage final : public Storage {
         return out;
     }
 
-    void updatePukState(const std::string& cardSerial, std::int64_t epoch, bool pending) override {
+    std::optional<CardRecord> findCard(const std::string& serial) override {
         std::lock_guard lock(mutex_);
-        db_.prepare("UPDATE certificates SET puk_epoch = ?, pending_rotation = ? WHERE card_serial = ?")
-            .bind(1, epoch)
-            .bind(2, pending)
-            .bind(3, cardSerial)
+        auto s =
+            db_.prepare("SELECT serial, puk_epoch, pending_rotation, updated_at FROM cards WHERE serial = ?");
+        s.bind(1, serial);
+        if (!s.step()) return std::nullopt;
+        CardRecord r;
+        r.serial = s.text(0);
+        r.pukEpoch = s.int64(1);
+        r.pendingRotation = s.boolean(2);
+        r.updatedAt = s.time(3);
+        return r;
+    }
+
+    bool ensureCard(const std::string& serial, Seconds at) override {
+        std::lock_guard lock(mutex_);
+        db_.prepare(
+               "INSERT INTO cards (serial, puk_epoch, pending_rotation, updated_at) VALUES (?, 0, 0, ?) "
+               "ON CONFLICT (serial) DO NOTHING")
+            .bind(1, serial)
+            .bind(2, at)
             .run();
+        return db_.changes() == 1;
+    }
+
+    void updateCard(const CardRecord& r) override {
+        std::lock_guard lock(mutex_);
+        db_.prepare("UPDATE cards SET puk_epoch = ?, pending_rotation = ?, updated_at = ? WHERE serial = ?")
+            .bind(1, r.pukEpoch)
+            .bind(2, r.pendingRotation)
+            .bind(3, r.updatedAt)
+            .bind(4, r.serial)
+            .run();
+        if (db_.changes() != 1) throw StorageError("update of a card that does not exist");
     }
 
     void insertRequest(const UnlockRequestRecord& r) override {

@@ -164,6 +164,48 @@ TEST_F(AuthorityE2e, SmsRouteEndToEndWithTheCodeFromTheOutbox) {
     EXPECT_EQ(readAll(dir_ / "cli.out").substr(0, 8), puks["nextPuk"].get<std::string>());
 }
 
+// The create call's uniform-timing padding waits on a timer in the server, not on a handler worker: with
+// two workers and six creates held, a status request still answers at once, and each create still takes
+// at least the padding (either route, or a refusal).
+TEST_F(AuthorityE2e, UniformTimingWaitsOnATimerNotOnAWorker) {
+    constexpr std::chrono::milliseconds PADDING{1500};
+    stop();
+    json config = json::parse(readAll(dir_ / "authority.json"));
+    config["uniformTimingMillis"] = PADDING.count();
+    config["listen"]["workers"] = 2;
+    config["limits"] = {{"createPerAddressPerHour", 1000}, {"createPerCardPerHour", 1000}};
+    writeFile(dir_ / "authority.json", config.dump(2));
+    start();
+
+    constexpr int CREATES = 6;
+    std::vector<unsigned> statuses(CREATES);
+    std::vector<std::chrono::steady_clock::duration> took(CREATES);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < CREATES; ++i) {
+        json body = i % 3 == 1 ? createBody(leaf_.der, "李四", OTHER_ID, "13987654321")
+                               : createBody(leaf_.der, "张三", APPLICANT_ID, APPLICANT_PHONE);
+        if (i % 3 == 2) body["certificate"] = base64Encode(toBytes("not a certificate"));
+        clients.emplace_back([this, i, text = body.dump(), &statuses, &took] {
+            const auto start = std::chrono::steady_clock::now();
+            statuses[static_cast<std::size_t>(i)] = api("POST", "/v1/unlock-requests", text).status;
+            took[static_cast<std::size_t>(i)] = std::chrono::steady_clock::now() - start;
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // every create read and being held
+    const auto start = std::chrono::steady_clock::now();
+    const auto status = api("GET", "/v1/unlock-requests/0123456789abcdef0123456789abcdef", "", "");
+    const auto statusTook = std::chrono::steady_clock::now() - start;
+    for (auto& client : clients) client.join();
+
+    EXPECT_EQ(status.status, 404u);
+    EXPECT_LT(statusTook, PADDING / 3) << "a status request waited behind padded creates";
+    for (int i = 0; i < CREATES; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        EXPECT_EQ(statuses[index], i % 3 == 2 ? 400u : 201u) << i;
+        EXPECT_GE(took[index], PADDING) << i;
+    }
+}
+
 TEST_F(AuthorityE2e, ApiNeedsTheInstallationToken) {
     const auto r = authorityRequest(port_, tlsRoot_.certPem, "GET",
                                     "/v1/unlock-requests/0123456789abcdef0123456789abcdef");

@@ -47,6 +47,69 @@ TEST_F(StoreTest, OlderDatabaseMigrates) {
     EXPECT_EQ(current->incrementCounter("k", START), 2);
 }
 
+// Version 3 moves the PUK epoch from certificate rows to the card, from what the rows and the requests of
+// versions 1–2 show (their renewal bug left a renewed row at 0, and could drag the other rows back too).
+TEST_F(StoreTest, Version2PukStateMovesToTheCard) {
+    const auto path = dir_.path() / "v2.db";
+    openSqliteStorageAtVersion(path, 2).reset();
+    ASSERT_EQ(schemaVersionOf(path), 2);
+    const std::string certs =
+        "INSERT INTO certificates (id, der, sha256, card_serial, organization, applicant_name, id_type, "
+        "id_hash, id_last4, phone, puk_epoch, pending_rotation, enrolled_at) VALUES "
+        "(1, x'30', 'S1', 'C1', 'o', 'n', 't', 'h', '1234', '13812345678', 2, 0, 100),"
+        "(2, x'30', 'S2', 'C1', 'o', 'n', 't', 'h', '1234', '13812345678', 0, 0, 200),"   // renewed, at 0
+        "(3, x'30', 'S3', 'C2', 'o', 'n', 't', 'h', '1234', '13812345678', 1, 1, 100),"   // pending
+        "(4, x'30', 'S4', 'C3', 'o', 'n', 't', 'h', '1234', '13812345678', 0, 0, 100),"   // dragged back
+        "(5, x'30', 'S5', 'C4', 'o', 'n', 't', 'h', '1234', '13812345678', 0, 0, 100);";  // never unlocked
+    ASSERT_EQ(rawExec(path, certs), SQLITE_OK);
+    const std::string requests =
+        "INSERT INTO unlock_requests (id, certificate_id, card_serial, handler_organization, handler_name, "
+        "handler_id_type, handler_id_hash, handler_id_last4, handler_phone, route, state, created_at, "
+        "updated_at, credential_released, released_epoch) VALUES "
+        "('r1', 4, 'C3', 'o', 'n', 't', 'h', '1234', '1', 'sms', 'completed', 300, 310, 1, 1),"
+        "('r2', 4, 'C3', 'o', 'n', 't', 'h', '1234', '1', 'sms', 'authorised', 400, 410, 1, 2);";
+    ASSERT_EQ(rawExec(path, requests), SQLITE_OK);
+
+    auto current = openSqliteStorage(path);
+    EXPECT_EQ(schemaVersionOf(path), currentSchemaVersion());
+    const auto c1 = current->findCard("C1");
+    ASSERT_TRUE(c1);
+    EXPECT_EQ(c1->pukEpoch, 2);
+    EXPECT_FALSE(c1->pendingRotation);
+    const auto c2 = current->findCard("C2");
+    ASSERT_TRUE(c2);
+    EXPECT_EQ(c2->pukEpoch, 1);
+    EXPECT_TRUE(c2->pendingRotation);
+    const auto c3 = current->findCard("C3");
+    ASSERT_TRUE(c3);
+    EXPECT_EQ(c3->pukEpoch, 2);  // r1 completed epoch 1 → 2; r2 released 2 and never completed
+    EXPECT_TRUE(c3->pendingRotation);
+    EXPECT_EQ(c3->updatedAt, Seconds(std::chrono::seconds(410)));
+    const auto c4 = current->findCard("C4");
+    ASSERT_TRUE(c4);
+    EXPECT_EQ(c4->pukEpoch, 0);
+    EXPECT_FALSE(c4->pendingRotation);
+    EXPECT_FALSE(current->findCard("C5"));
+    // Nothing else lost: every certificate and request is still there; the old columns are gone.
+    for (const char* sha : {"S1", "S2", "S3", "S4", "S5"}) EXPECT_TRUE(current->findCertificateBySha256(sha));
+    EXPECT_EQ(current->findCertificatesByCard("C1").size(), 2u);
+    EXPECT_TRUE(current->findRequest("r1"));
+    EXPECT_EQ(current->findRequest("r2")->releasedEpoch, 2);
+    current.reset();
+    EXPECT_NE(rawExec(path, "SELECT puk_epoch FROM certificates"), SQLITE_OK);
+}
+
+TEST_F(StoreTest, CardsAreKeptApartFromCertificates) {
+    EXPECT_FALSE(storage_->ensureCard(CARD, START));  // enrolled by the fixture
+    EXPECT_TRUE(storage_->ensureCard("C9", START));
+    CardRecord card{"C9", 3, true, START};
+    storage_->updateCard(card);
+    EXPECT_FALSE(storage_->ensureCard("C9", START + 1s));  // a second enrolment changes nothing
+    EXPECT_EQ(storage_->findCard("C9")->pukEpoch, 3);
+    EXPECT_TRUE(storage_->findCard("C9")->pendingRotation);
+    EXPECT_THROW(storage_->updateCard({"NONE", 1, false, START}), StorageError);
+}
+
 TEST_F(StoreTest, ForeignKeysAreEnforced) {
     UnlockRequestRecord r;
     r.id = "00";

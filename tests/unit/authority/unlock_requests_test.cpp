@@ -150,13 +150,48 @@ TEST_F(CreateTest, RateLimitedPerAddressEvenForUnknownCertificates) {
     EXPECT_NO_THROW(service_->requests().create(elsewhere));
 }
 
-TEST_F(CreateTest, UniformTimingPadsBothRoutes) {
-    config_.uniformTimingMillis = 150;
-    for (const auto& request : {applicantRequest(), otherHandlerRequest()}) {
-        const auto start = std::chrono::steady_clock::now();
-        service_->requests().create(request);
-        EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
-    }
+// create() commits its counters, request and audit entry in one transaction: a storage failure after the
+// counters leaves neither a request, nor an audit entry, nor a counted call.
+TEST_F(CreateTest, StorageFailureAfterTheCountersLeavesNothing) {
+    config_.limits.createPerAddressPerHour = 2;
+    config_.limits.createPerCardPerHour = 2;
+    fake::FakeRandom firstStream(7);  // not the fixture's seed: service_ draws other ids
+    fake::FakeRandom sameStream(7);   // draws the same request id as firstStream
+    UnlockService first(config_, *storage_, *trust_, keys_, sms_, clock_, firstStream);
+    UnlockService replay(config_, *storage_, *trust_, keys_, sms_, clock_, sameStream);
+    const auto id = first.requests().create(applicantRequest()).requestId;
+    const auto auditBefore = storage_->listAudit("", 1000).size();
+    EXPECT_THROW(replay.requests().create(applicantRequest()), FatalError);  // duplicate request id
+    EXPECT_EQ(storage_->listAudit("", 1000).size(), auditBefore);
+    EXPECT_EQ(service_->requests().status(id).state, "open");
+    // Had the failed call been counted, this second create would be the third of the hour on both limits.
+    EXPECT_NO_THROW(service_->requests().create(applicantRequest()));
+    auto elsewhere = applicantRequest();
+    elsewhere.clientAddress = "198.51.100.9";
+    expectReason([&] { service_->requests().create(elsewhere); }, reason::RATE_LIMITED);  // per card
+    expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
+}
+
+// A refusal commits its counters and its audit entry together (the one transaction is not rolled back).
+TEST_F(CreateTest, RefusalKeepsItsCountAndAudit) {
+    config_.limits.createPerAddressPerHour = 1;
+    auto unknown = applicantRequest();
+    unknown.certificateDer = makeLeaf("x").der;
+    expectReason([&] { service_->requests().create(unknown); }, reason::CERT_UNKNOWN);
+    const auto audit = storage_->listAudit("", 1000);
+    ASSERT_FALSE(audit.empty());
+    EXPECT_EQ(audit.back().action, "request.refuse");
+    EXPECT_NE(audit.back().detailsJson.find("CERT_UNKNOWN"), std::string::npos);
+    expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
+}
+
+// The padding is the HTTP layer's (a timer in the server): create() itself never sleeps.
+TEST_F(CreateTest, CreateItselfDoesNotPad) {
+    config_.uniformTimingMillis = 2000;
+    const auto start = std::chrono::steady_clock::now();
+    service_->requests().create(applicantRequest());
+    service_->requests().create(otherHandlerRequest());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
 }
 
 TEST_F(CreateTest, EnrolRefusesDuplicatesAndForeignCertificates) {

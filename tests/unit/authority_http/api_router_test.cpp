@@ -43,7 +43,12 @@ TEST_F(Router, SmsRouteEndToEndThroughTheRouter) {
     const auto puks = json(credential);
     EXPECT_EQ(puks["currentPuk"].get<std::string>().size(), 8u);
     EXPECT_NE(puks["currentPuk"], puks["nextPuk"]);
-    EXPECT_EQ(call("POST", "/v1/unlock-requests/" + id + "/credential", "").status, 409u);
+    // Asked again before complete (a lost response): the same two PUKs.
+    const auto again = call("POST", "/v1/unlock-requests/" + id + "/credential", "");
+    ASSERT_EQ(again.status, 200u) << again.body;
+    EXPECT_EQ(json(again)["currentPuk"], puks["currentPuk"]);
+    EXPECT_EQ(json(again)["nextPuk"], puks["nextPuk"]);
+    EXPECT_EQ(json(again)["pendingRotation"], true);
 
     const auto done = call("POST", "/v1/unlock-requests/" + id + "/complete", "");
     ASSERT_EQ(done.status, 200u) << done.body;
@@ -212,6 +217,49 @@ TEST_F(Router, AttachmentContentTypeAndSizeChecks) {
               "ATTACHMENT_TOO_LARGE");
     EXPECT_EQ(json(front_->bodyTooLarge("PUT", base + "/attachments/handler_id"))["error"]["limit"], 1048576);
     EXPECT_EQ(reasonOf(front_->bodyTooLarge("POST", "/v1/unlock-requests")), "BODY_TOO_LARGE");
+}
+
+class RouterWithPadding : public HttpFixture {
+  protected:
+    http::ApiOptions apiOptions() const override {
+        http::ApiOptions options;
+        options.createMinimumDuration = std::chrono::milliseconds(2000);
+        return options;
+    }
+};
+
+// The create call's response is held to receivedAt + the padding on every path (either route, a refusal,
+// malformed JSON) — by the server, on a timer: the router answers at once. Nothing else is held.
+TEST_F(RouterWithPadding, CreateResponsesCarryTheirDeadlineAndReturnAtOnce) {
+    http::HttpRequest request;
+    request.method = "POST";
+    request.target = "/v1/unlock-requests";
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.clientAddress = "203.0.113.7";
+    request.receivedAt = std::chrono::steady_clock::now();
+    auto badCert = createBody("张三", APPLICANT_ID, APPLICANT_PHONE);
+    badCert["certificate"] = base64Encode(toBytes("not a certificate"));
+    const std::vector<std::pair<std::string, unsigned>> cases = {
+        {createBody("张三", APPLICANT_ID, APPLICANT_PHONE).dump(), 201u},
+        {createBody("李四", OTHER_ID, "13987654321").dump(), 201u},
+        {badCert.dump(), 400u},
+        {"{", 400u}};
+    for (const auto& [body, status] : cases) {
+        request.body = body;
+        const auto response = api_->handle(request);
+        EXPECT_EQ(response.status, status) << response.body;
+        ASSERT_TRUE(response.notBefore) << body;
+        EXPECT_EQ(*response.notBefore, request.receivedAt + std::chrono::milliseconds(2000));
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - request.receivedAt, std::chrono::milliseconds(2000));
+    const auto id = json(call("POST", "/v1/unlock-requests", cases[0].first))["requestId"].get<std::string>();
+    EXPECT_FALSE(call("GET", "/v1/unlock-requests/" + id, "", "").notBefore);
+    EXPECT_FALSE(call("POST", "/v1/unlock-requests/" + id + "/code", "", "").notBefore);
+}
+
+TEST_F(Router, NoPaddingConfiguredNoDeadline) {
+    EXPECT_FALSE(call("POST", "/v1/unlock-requests", createBody("张三", APPLICANT_ID, APPLICANT_PHONE).dump())
+                     .notBefore);
 }
 
 class RouterWithToken : public HttpFixture {

@@ -54,7 +54,7 @@ struct AuthorityConfig {
     AuthorityLimits limits;
     ReviewerSessionPolicy reviewerSessions;
     int attachmentRetentionDays = 180;  ///< purge attachment contents this long after the decision
-    int uniformTimingMillis = 250;      ///< create() answers no sooner than this (0 = no padding)
+    int uniformTimingMillis = 250;      ///< the create call's HTTP answer leaves no sooner (0 = no padding)
     /// Text given with CERT_EXPIRED: where to go for the offline procedure.
     std::string offlineRouteText = "证书已过期，请携带相关材料到证书服务网点办理线下解锁。";
     /// Holiday calendar data file for working days; empty = the rules library's built-in data.

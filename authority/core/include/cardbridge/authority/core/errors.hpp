@@ -42,7 +42,6 @@ inline constexpr std::string_view ATTACHMENT_PURGED = "ATTACHMENT_PURGED";
 inline constexpr std::string_view ATTACHMENT_CORRUPT = "ATTACHMENT_CORRUPT";
 inline constexpr std::string_view NOT_AUTHORISED = "NOT_AUTHORISED";
 inline constexpr std::string_view APPROVAL_EXPIRED = "APPROVAL_EXPIRED";
-inline constexpr std::string_view ALREADY_RELEASED = "ALREADY_RELEASED";
 inline constexpr std::string_view NOT_RELEASED = "NOT_RELEASED";
 inline constexpr std::string_view REASON_REQUIRED = "REASON_REQUIRED";
 inline constexpr std::string_view REVIEWER_EXISTS = "REVIEWER_EXISTS";
@@ -66,27 +65,46 @@ struct ReasonEntry {
 
 /// Every reason the authority can send, with its status: the one list (docs/authority-api.md's "Reasons"
 /// table is tested against it).
-inline constexpr std::array<ReasonEntry, 41> REASONS = {{
-    {reason::FORM_INVALID, 400},          {reason::CERT_INVALID, 400},
-    {reason::CERT_UNTRUSTED, 403},        {reason::CERT_EXPIRED, 403},
-    {reason::CERT_NOT_YET_VALID, 403},    {reason::CERT_UNKNOWN, 404},
-    {reason::CERT_ALREADY_ENROLLED, 409}, {reason::CARD_MISMATCH, 403},
-    {reason::RATE_LIMITED, 429},          {reason::REQUEST_NOT_FOUND, 404},
-    {reason::WRONG_ROUTE, 409},           {reason::WRONG_STATE, 409},
-    {reason::CODE_NOT_SENT, 409},         {reason::CODE_INCORRECT, 400},
-    {reason::CODE_EXPIRED, 410},          {reason::CODE_COOLDOWN, 429},
-    {reason::CODE_LOCKED, 403},           {reason::DAILY_CAP, 429},
-    {reason::SMS_UNAVAILABLE, 503},       {reason::ATTACHMENT_KIND, 400},
-    {reason::ATTACHMENT_TOO_LARGE, 413},  {reason::ATTACHMENT_TYPE, 415},
-    {reason::ATTACHMENTS_MISSING, 409},   {reason::ATTACHMENT_NOT_FOUND, 404},
-    {reason::ATTACHMENT_PURGED, 410},     {reason::ATTACHMENT_CORRUPT, 500},
-    {reason::NOT_AUTHORISED, 403},        {reason::APPROVAL_EXPIRED, 410},
-    {reason::ALREADY_RELEASED, 409},      {reason::NOT_RELEASED, 409},
-    {reason::REASON_REQUIRED, 400},       {reason::REVIEWER_EXISTS, 409},
-    {reason::CARD_UNKNOWN, 404},          {reason::NOT_FOUND, 404},
-    {reason::METHOD_NOT_ALLOWED, 405},    {reason::UNSUPPORTED_MEDIA_TYPE, 415},
-    {reason::MALFORMED_JSON, 400},        {reason::BODY_TOO_LARGE, 413},
-    {reason::UNAUTHENTICATED, 401},       {reason::INTERNAL, 500},
+inline constexpr std::array<ReasonEntry, 40> REASONS = {{
+    {reason::FORM_INVALID, 400},
+    {reason::CERT_INVALID, 400},
+    {reason::CERT_UNTRUSTED, 403},
+    {reason::CERT_EXPIRED, 403},
+    {reason::CERT_NOT_YET_VALID, 403},
+    {reason::CERT_UNKNOWN, 404},
+    {reason::CERT_ALREADY_ENROLLED, 409},
+    {reason::CARD_MISMATCH, 403},
+    {reason::RATE_LIMITED, 429},
+    {reason::REQUEST_NOT_FOUND, 404},
+    {reason::WRONG_ROUTE, 409},
+    {reason::WRONG_STATE, 409},
+    {reason::CODE_NOT_SENT, 409},
+    {reason::CODE_INCORRECT, 400},
+    {reason::CODE_EXPIRED, 410},
+    {reason::CODE_COOLDOWN, 429},
+    {reason::CODE_LOCKED, 403},
+    {reason::DAILY_CAP, 429},
+    {reason::SMS_UNAVAILABLE, 503},
+    {reason::ATTACHMENT_KIND, 400},
+    {reason::ATTACHMENT_TOO_LARGE, 413},
+    {reason::ATTACHMENT_TYPE, 415},
+    {reason::ATTACHMENTS_MISSING, 409},
+    {reason::ATTACHMENT_NOT_FOUND, 404},
+    {reason::ATTACHMENT_PURGED, 410},
+    {reason::ATTACHMENT_CORRUPT, 500},
+    {reason::NOT_AUTHORISED, 403},
+    {reason::APPROVAL_EXPIRED, 410},
+    {reason::NOT_RELEASED, 409},
+    {reason::REASON_REQUIRED, 400},
+    {reason::REVIEWER_EXISTS, 409},
+    {reason::CARD_UNKNOWN, 404},
+    {reason::METHOD_NOT_ALLOWED, 405},
+    {reason::UNSUPPORTED_MEDIA_TYPE, 415},
+    {reason::NOT_FOUND, 404},
+    {reason::MALFORMED_JSON, 400},
+    {reason::BODY_TOO_LARGE, 413},
+    {reason::UNAUTHENTICATED, 401},
+    {reason::INTERNAL, 500},
     {reason::UNAVAILABLE, 503},
 }};
 

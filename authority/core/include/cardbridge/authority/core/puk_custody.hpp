@@ -1,5 +1,6 @@
-// PukCustody: the card's PUKs, derived per card and epoch from the master key (DESIGN.md §5) — released
-// once per authorised request, rotated when the daemon completes, shown to the operator CLI.
+// PukCustody: the card's PUKs, derived per card and epoch from the master key (DESIGN.md §5) — released to
+// an authorised request (again on request until it completes), rotated when the daemon completes, shown to
+// the operator CLI.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace detail {
 class RequestLedger;
 }
 
-/// The PUKs released once per authorised request. The card most likely holds `currentPuk` (epoch);
+/// The PUKs released to an authorised request. The card most likely holds `currentPuk` (epoch);
 /// when `pendingRotation` an earlier request died halfway and the card may already hold `nextPuk`
 /// (nextEpoch): the daemon tries current first unless its journal says otherwise.
 struct Credential {
@@ -44,9 +45,10 @@ class PukCustody {
     /// Throws nothing.
     PukCustody(Storage& storage, const AuthorityKeys& keys, detail::RequestLedger& ledger);
 
-    /// Releases the card's current and next PUK once per authorised/approved request and marks the
-    /// card's rotation pending. Throws AuthorityError REQUEST_NOT_FOUND, NOT_AUTHORISED {state},
-    /// APPROVAL_EXPIRED, ALREADY_RELEASED.
+    /// Releases the card's current and next PUK to an authorised/approved request and marks the card's
+    /// rotation pending; audited. Repeatable until complete(): asked again, it releases the card's state
+    /// as it then is — the same two PUKs, pendingRotation true — so a lost response never strands the
+    /// card. Throws AuthorityError REQUEST_NOT_FOUND, NOT_AUTHORISED {state}, APPROVAL_EXPIRED.
     Credential credential(const std::string& requestId);
 
     /// The daemon changed the PUK: commits the next epoch, request completed. Idempotent for a completed

@@ -14,20 +14,27 @@ namespace cardbridge::authority {
 
 /// A registered certificate and its original applicant. ID numbers only as keyed hash + last four.
 struct CertificateRecord {
-    std::int64_t id = 0;           ///< assigned by the storage
-    Bytes der;                     ///< the certificate, DER
-    std::string sha256;            ///< SHA-256 of der, upper-case hex (unique)
-    std::string cardSerial;        ///< serial of the card (token) holding it
-    std::string organization;      ///< normalised organisation name
-    std::string uscc;              ///< 统一社会信用代码, "" when not given
-    std::string applicantName;     ///< normalised
-    std::string idType;            ///< one of the 证件类型 names
-    std::string idHash;            ///< HMAC-SHA-256(idKey, normalised ID number), hex
-    std::string idLast4;           ///< last four characters of the ID number
-    std::string phone;             ///< normalised mainland mobile (11 digits)
+    std::int64_t id = 0;        ///< assigned by the storage
+    Bytes der;                  ///< the certificate, DER
+    std::string sha256;         ///< SHA-256 of der, upper-case hex (unique)
+    std::string cardSerial;     ///< serial of the card (token) holding it
+    std::string organization;   ///< normalised organisation name
+    std::string uscc;           ///< 统一社会信用代码, "" when not given
+    std::string applicantName;  ///< normalised
+    std::string idType;         ///< one of the 证件类型 names
+    std::string idHash;         ///< HMAC-SHA-256(idKey, normalised ID number), hex
+    std::string idLast4;        ///< last four characters of the ID number
+    std::string phone;          ///< normalised mainland mobile (11 digits)
+    Seconds enrolledAt{};
+};
+
+/// A card's PUK state. It belongs to the card (its serial), never to a certificate row: a renewed
+/// certificate on the same card keeps the card's epoch (DESIGN.md §5).
+struct CardRecord {
+    std::string serial;
     std::int64_t pukEpoch = 0;     ///< epoch of the PUK the card holds (committed)
     bool pendingRotation = false;  ///< a credential left the authority and complete() has not come yet
-    Seconds enrolledAt{};
+    Seconds updatedAt{};
 };
 
 /// How an unlock request is decided: an SMS code to the registered phone, or reviewers (DESIGN.md §5).
@@ -149,8 +156,15 @@ class Storage {
     virtual std::optional<CertificateRecord> findCertificateById(std::int64_t id) = 0;
     /// Certificates on card `cardSerial`, newest first.
     virtual std::vector<CertificateRecord> findCertificatesByCard(const std::string& cardSerial) = 0;
-    /// Sets puk epoch and pending flag of every certificate on that card.
-    virtual void updatePukState(const std::string& cardSerial, std::int64_t epoch, bool pending) = 0;
+
+    // --- cards (the PUK epoch and pending rotation)
+    /// The card `serial`; nullopt when no certificate on it was ever enrolled.
+    virtual std::optional<CardRecord> findCard(const std::string& serial) = 0;
+    /// Adds card `serial` at epoch 0, not pending, unless it is known (then nothing changes). Returns
+    /// whether it was added.
+    virtual bool ensureCard(const std::string& serial, Seconds at) = 0;
+    /// Stores the card's epoch and pending flag (matched by serial). Throws FatalError when it is unknown.
+    virtual void updateCard(const CardRecord& card) = 0;
 
     // --- unlock requests
     virtual void insertRequest(const UnlockRequestRecord& record) = 0;

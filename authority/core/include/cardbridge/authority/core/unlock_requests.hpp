@@ -72,10 +72,11 @@ class UnlockRequests {
                    Random& random);
 
     /// Validates the form, the certificate (chain, validity, registry, card serial), rate-limits,
-    /// matches the handler with the original applicant and opens a request; refusals are audited. Timing
-    /// is uniform across routes (padded to config.uniformTimingMillis). Throws AuthorityError FORM_INVALID
-    /// {field}, CERT_INVALID, CERT_UNTRUSTED, CERT_EXPIRED {offlineRoute}, CERT_NOT_YET_VALID,
-    /// CERT_UNKNOWN, CARD_MISMATCH, RATE_LIMITED {retryAfter}.
+    /// matches the handler with the original applicant and opens a request; refusals are audited. One
+    /// storage transaction: the counters, then the request or the refusal, commit together. Not
+    /// padded here: the HTTP layer holds the answer to config.uniformTimingMillis on a timer. Throws
+    /// AuthorityError FORM_INVALID {field}, CERT_INVALID, CERT_UNTRUSTED, CERT_EXPIRED {offlineRoute},
+    /// CERT_NOT_YET_VALID, CERT_UNKNOWN, CARD_MISMATCH, RATE_LIMITED {retryAfter}.
     CreatedUnlock create(const CreateUnlock& request);
 
     /// The request's state. Throws AuthorityError REQUEST_NOT_FOUND.
@@ -91,6 +92,8 @@ class UnlockRequests {
   private:
     struct Checked;
     Checked check(const CreateUnlock& request, Seconds now);
+    /// Matches the handler and stores the request with its audit entry (inside create()'s transaction).
+    CreatedUnlock openRequest(const Checked& checked, const CreateUnlock& request, Seconds now);
     void rateLimit(const std::string& key, int limit, Seconds now);
 
     const AuthorityConfig& config_;

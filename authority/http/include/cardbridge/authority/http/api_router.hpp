@@ -2,6 +2,7 @@
 // over UnlockService. Testable without sockets.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <optional>
@@ -22,6 +23,9 @@ struct ApiOptions {
     std::size_t jsonMaxBytes = 64 * 1024;     ///< largest JSON body
     int jsonMaxDepth = 8;                     ///< deepest JSON nesting accepted
     std::size_t attachmentSlackBytes = 4096;  ///< read this much more than the service's attachment limit
+    /// The create call answers no sooner than this after the request was read, on every path (either
+    /// route, any refusal), so its timing does not tell the route: the response's notBefore.
+    std::chrono::milliseconds createMinimumDuration{0};
 };
 
 /// Routes /v1/… to the UnlockService. Thread-safe (the service is).
@@ -30,7 +34,8 @@ class ApiRouter {
     /// Keeps a reference to `service`; it must outlive the router.
     ApiRouter(UnlockService& service, ApiOptions options);
 
-    /// Answers one /v1/ request. Never throws: every failure becomes {"error":{reason, message, …}}.
+    /// Answers one /v1/ request. Never throws: every failure becomes {"error":{reason, message, …}}. The
+    /// create call's response carries notBefore = receivedAt + createMinimumDuration.
     [[nodiscard]] HttpResponse handle(const HttpRequest& request) const noexcept;
 
     /// The body limit for `method` `target` (attachments: the service's attachmentMaxBytes() + slack; else

@@ -1,7 +1,9 @@
 // Plain HTTP request and response values: what the pure routers see and return. No Beast here.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,7 +17,8 @@ struct HttpRequest {
     std::string target;                                        ///< origin-form, e.g. "/v1/unlock-requests?x"
     std::vector<std::pair<std::string, std::string>> headers;  ///< as received
     std::string body;
-    std::string clientAddress;  ///< the peer's IP address (rate limits, audit)
+    std::string clientAddress;                           ///< the peer's IP address (rate limits, audit)
+    std::chrono::steady_clock::time_point receivedAt{};  ///< when the server had read it all
 
     /// The first header named `name` (case-insensitive); "" when absent.
     [[nodiscard]] std::string header(std::string_view name) const;
@@ -28,6 +31,8 @@ struct HttpResponse {
     unsigned status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    /// The server holds the response until then (uniform timing), on a timer, never on a worker thread.
+    std::optional<std::chrono::steady_clock::time_point> notBefore;
 
     /// Replaces (or adds) header `name`.
     void set(std::string_view name, std::string value);
