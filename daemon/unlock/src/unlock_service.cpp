@@ -176,6 +176,7 @@ struct Flow {
     std::optional<std::string> maskedPhone;
     std::optional<RequestStatus> status;
     bool authoritySyncPending = false;
+    bool pinFromEarlierAttempt = false;  ///< an earlier, interrupted call had set the PIN already
     SteadyTime lastUsed;
 };
 
@@ -401,6 +402,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         }
         if (flow.maskedPhone) out["maskedPhone"] = *flow.maskedPhone;
         if (flow.authoritySyncPending) out["authoritySyncPending"] = true;
+        if (flow.pinFromEarlierAttempt) out["pinFromEarlierAttempt"] = true;
         if (const auto& s = flow.status) {
             if (s->submittedAt) out["submittedAt"] = *s->submittedAt;
             if (s->dueDate) {
@@ -627,12 +629,13 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         entry.nextEpoch = credential.nextEpoch;
         const PukHolder holder = pukHolder(journal, credential);
 
+        RotationOutcome outcome;
         if (entry.step != JournalStep::Complete) {
             flow.pin = onCard(flow.reader, [&](ReaderSession& session) {
                 checkCard(session, flow);
                 session.card().exclusive([&](card::PivApplication& piv) {
                     PivPukCard puk(piv);
-                    rotateOnCard(puk, entry, holder, credential, newPin,
+                    outcome = rotateOnCard(puk, entry, holder, credential, newPin,
                                  [this](const JournalEntry& e) { writeJournal(e); });
                 });
                 return pinToJson(session.refreshPin());
@@ -644,6 +647,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         credential.nextPuk.clear();
         finishComplete(entry);
         flow.authoritySyncPending = store_.journal(flow.cardId).has_value();
+        flow.pinFromEarlierAttempt = newPin != nullptr && !outcome.pinReset;
         flow.step = "done";
         keepPending(flow.cardId, flow.cardSerial, flow.requestId, flow.fingerprint, flow.slot, flow.step);
     }
