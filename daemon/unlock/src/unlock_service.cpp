@@ -251,6 +251,66 @@ class WorkPool {
     bool stopping_ = false;
 };
 
+/// Where the time of one reset goes (logged, and read by bench/unlock_bench).
+struct Timing {
+    std::chrono::steady_clock::duration authority{};
+    std::chrono::steady_clock::duration card{};
+    unsigned authorityCalls = 0;
+};
+/// The timing of the reset running on this pool thread, if any.
+thread_local Timing* currentTiming = nullptr;
+
+double millis(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+/// Measures one reset call on this thread and logs where its time went.
+class TimedReset {
+  public:
+    explicit TimedReset(std::string flowId)
+        : flowId_(std::move(flowId)), start_(std::chrono::steady_clock::now()) {
+        currentTiming = &timing_;
+    }
+    ~TimedReset() {
+        currentTiming = nullptr;
+        const auto total = std::chrono::steady_clock::now() - start_;
+        spdlog::info(
+            "unlock: flow {}… reset took {:.2f} ms: authority {:.2f} ms in {} calls, card {:.2f} ms, daemon "
+            "{:.2f} ms",
+            flowId_.substr(0, 8), millis(total), millis(timing_.authority), timing_.authorityCalls,
+            millis(timing_.card), millis(total - timing_.authority - timing_.card));
+    }
+    TimedReset(const TimedReset&) = delete;
+    TimedReset& operator=(const TimedReset&) = delete;
+
+  private:
+    std::string flowId_;
+    std::chrono::steady_clock::time_point start_;
+    Timing timing_;
+};
+
+/// Adds the time until its end to the current reset's authority or card share.
+class TimedSpan {
+  public:
+    explicit TimedSpan(bool authority) : authority_(authority), start_(std::chrono::steady_clock::now()) {}
+    ~TimedSpan() {
+        if (currentTiming == nullptr) return;
+        const auto spent = std::chrono::steady_clock::now() - start_;
+        if (authority_) {
+            currentTiming->authority += spent;
+            ++currentTiming->authorityCalls;
+        } else {
+            currentTiming->card += spent;
+        }
+    }
+    TimedSpan(const TimedSpan&) = delete;
+    TimedSpan& operator=(const TimedSpan&) = delete;
+
+  private:
+    bool authority_;
+    std::chrono::steady_clock::time_point start_;
+};
+
 /// What the poller does next for one card.
 struct PollItem {
     enum class Kind { Status, Complete } kind = Kind::Status;
@@ -306,6 +366,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
     auto authority(Call call) {
         AuthorityClient& c = client();
         try {
+            TimedSpan span(true);
             return call(c);
         } catch (const AuthorityError& e) {
             throwAuthorityError(e);
@@ -318,6 +379,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         using Result = std::invoke_result_t<Work&, ReaderSession&>;
         auto promise = std::make_shared<std::promise<Result>>();
         auto future = promise->get_future();
+        TimedSpan span(false);  // queueing behind other card work counts as card time
         cards_.post(reader, [promise, &work](ReaderSession& session) {
             try {
                 if constexpr (std::is_void_v<Result>) {
@@ -636,7 +698,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
                 session.card().exclusive([&](card::PivApplication& piv) {
                     PivPukCard puk(piv);
                     outcome = rotateOnCard(puk, entry, holder, credential, newPin,
-                                 [this](const JournalEntry& e) { writeJournal(e); });
+                                           [this](const JournalEntry& e) { writeJournal(e); });
                 });
                 return pinToJson(session.refreshPin());
             });
@@ -820,6 +882,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         auto flow = findFlow(flowId);
         std::lock_guard work(flow->work);
         requireStep(*flow, {"sms", "approved"});
+        TimedReset timed(flow->id);
         if (flow->step == "sms") {
             const RequestStatus status =
                 authority([&](AuthorityClient& c) { return c.verifyCode(flow->requestId, code); });
@@ -834,6 +897,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         card::enforcePinPolicy(newPin);
         auto flow = findFlow(flowId);
         std::lock_guard work(flow->work);
+        TimedReset timed(flow->id);
         if (flow->step == "in_review") {
             applyStatus(*flow, authority([&](AuthorityClient& c) { return c.status(flow->requestId); }));
         }
@@ -1125,12 +1189,12 @@ std::vector<MethodSpec> UnlockService::methods() {
     auto flowIdOf = [](const json& params) { return requireString(requireObject(params), "flowId"); };
     std::vector<MethodSpec> specs;
     specs.push_back({"unlock.begin", Capability::StartUnlock,
-                   [impl](const CallContext&, const json& params, std::shared_ptr<Responder> responder) {
-                       requireObject(params);
-                       const std::string reader = requireString(params, "reader");
-                       const std::string slot = slotOf(params);
-                       impl->run(responder, [impl, reader, slot] { return impl->begin(reader, slot); });
-                   }});
+                     [impl](const CallContext&, const json& params, std::shared_ptr<Responder> responder) {
+                         requireObject(params);
+                         const std::string reader = requireString(params, "reader");
+                         const std::string slot = slotOf(params);
+                         impl->run(responder, [impl, reader, slot] { return impl->begin(reader, slot); });
+                     }});
     specs.push_back(
         {"unlock.identify", Capability::Secrets,
          [impl, flowIdOf](const CallContext&, const json& params, std::shared_ptr<Responder> responder) {
@@ -1189,11 +1253,11 @@ std::vector<MethodSpec> UnlockService::methods() {
          }});
     auto simple = [&](const char* name, Capability capability, json (Impl::*method)(const std::string&)) {
         specs.push_back({name, capability,
-                       [impl, flowIdOf, method](const CallContext&, const json& params,
-                                                std::shared_ptr<Responder> responder) {
-                           const std::string flowId = flowIdOf(params);
-                           impl->run(responder, [impl, flowId, method] { return (impl->*method)(flowId); });
-                       }});
+                         [impl, flowIdOf, method](const CallContext&, const json& params,
+                                                  std::shared_ptr<Responder> responder) {
+                             const std::string flowId = flowIdOf(params);
+                             impl->run(responder, [impl, flowId, method] { return (impl->*method)(flowId); });
+                         }});
     };
     simple("unlock.submit", Capability::Secrets, &Impl::submit);
     simple("unlock.status", Capability::Read, &Impl::status);
