@@ -176,7 +176,9 @@ struct Flow {
     std::optional<std::string> maskedPhone;
     std::optional<RequestStatus> status;
     bool authoritySyncPending = false;
-    bool pinFromEarlierAttempt = false;  ///< an earlier, interrupted call had set the PIN already
+    bool pinFromEarlierAttempt = false;
+    bool ended = false;  ///< another card was inserted in the reader (set under the service's mutex)  ///< an
+                         ///< earlier, interrupted call had set the PIN already
     SteadyTime lastUsed;
 };
 
@@ -435,6 +437,10 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         }
         auto it = flows_.find(id);
         if (it == flows_.end()) throw RpcError(Reason::FlowNotFound, {}, "no flow " + id.substr(0, 8));
+        if (it->second->ended) {
+            throw RpcError(Reason::CardChanged, {},
+                           "another card was inserted in '" + it->second->reader + "'");
+        }
         it->second->lastUsed = t;
         return it->second;
     }
@@ -1014,6 +1020,24 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     // ----- background -----------------------------------------------------------------------------------
 
+    /// Ends the flows of `reader` bound to another card than `cardId` (quick; under the mutex).
+    void endFlowsOfOtherCards(const std::string& reader, const std::string& cardId) {
+        std::vector<json> ended;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, flow] : flows_) {
+                if (flow->reader != reader || flow->cardId == cardId || flow->ended) continue;
+                flow->ended = true;
+                ended.push_back({{"flowId", id},
+                                 {"cardId", flow->cardId},
+                                 {"step", "ended"},
+                                 {"reason", "CARD_CHANGED"}});
+                spdlog::info("unlock: flow {}… ended: another card in '{}'", id.substr(0, 8), reader);
+            }
+        }
+        for (const auto& params : ended) notify(params);
+    }
+
     void cardInserted(const std::string& reader, const std::string& cardId) {
         if (!client_) return;
         if (auto journal = store_.journal(cardId); journal && journal->step >= JournalStep::Rotate) {
@@ -1171,6 +1195,7 @@ void UnlockService::onCardEvent(const std::string& method, const json& params) n
         const std::string cardId = card.at("cardId").get<std::string>();
         if (!isStoreCardId(cardId)) return;
         Impl* impl = impl_.get();
+        impl->endFlowsOfOtherCards(reader, cardId);
         impl->pool_.post([impl, reader, cardId] { impl->cardInserted(reader, cardId); });
     } catch (const std::exception& e) {
         spdlog::debug("unlock: card event ignored: {}", e.what());
