@@ -19,7 +19,7 @@ using daemon::unlock::PendingRequest;
 using daemon::unlock::UnlockStore;
 
 // Expected: each write is atomic and none fails while another thread writes the same record.
-TEST(ConcurrentWrites, DISABLED_ThePollerAndAMethodWritingOneRecordAtOnceBothSucceed) {
+TEST(ConcurrentWrites, ThePollerAndAMethodWritingOneRecordAtOnceBothSucceed) {
     TempDir dir("cardbridge-unlock-race");
     const UnlockStore store(dir.path());
     PendingRequest p{"8C1A3F0E5B7D4C2A9E6F1B3D5A7C9E0F",

@@ -15,7 +15,7 @@ constexpr const char* CREATED_AT = "2026-03-02T08:00:00Z";
 constexpr const char* SUBMITTED_AT = "2026-03-02T08:10:00Z";
 constexpr const char* DUE_DATE = "2026-03-05T15:59:59Z";
 constexpr const char* DECIDED_AT = "2026-03-03T09:00:00Z";
-constexpr const char* AUTHORISED_UNTIL = "2026-03-10T09:00:00Z";
+constexpr const char* AUTHORISED_UNTIL = "2099-03-10T09:00:00Z";
 const char* const KINDS[] = {"application_form", "business_license", "handler_id"};
 
 std::string masked(const std::string& phone) {

@@ -52,7 +52,7 @@ TEST_F(FlowErrors, WithoutAnAuthorityBeginIsNotConfigured) {
 // docs/api.md §4.5: "without it every unlock.* method answers AUTHORITY_NOT_CONFIGURED". The service looks
 // the flow up first, so the methods that take a flowId answer FLOW_NOT_FOUND (and an upload 404) instead —
 // a wizard opened on a daemon without authority tells the user "the flow is gone" rather than "not set up".
-TEST_F(FlowErrors, DISABLED_WithoutAnAuthorityEveryMethodIsNotConfigured) {
+TEST_F(FlowErrors, WithoutAnAuthorityEveryMethodIsNotConfigured) {
     insert(makeCard(certs().valid));
     startUnlock(/*withClient=*/false);
     const std::string flowId(32, 'b');

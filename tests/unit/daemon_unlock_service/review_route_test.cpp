@@ -3,6 +3,8 @@
 // resetApproved → done; rejection; withdrawal; a pending request that outlives the daemon.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <atomic>
 
 #include "cardbridge/daemon/unlock/attachment.hpp"
@@ -123,7 +125,7 @@ TEST_F(ReviewRoute, ApprovalIsAnnouncedByThePollerAndResetApprovedFinishes) {
     EXPECT_EQ(approved["flowId"], flowId);
     EXPECT_EQ(approved["requestId"], requestId);
     EXPECT_EQ(approved["cardId"], card_->cardId());
-    EXPECT_EQ(approved["authorisedUntil"], "2026-03-10T09:00:00Z");
+    EXPECT_EQ(approved["authorisedUntil"], "2099-03-10T09:00:00Z");
     // The poller records the decision right after announcing it.
     EXPECT_TRUE(eventually([&] { return pendingStep(card_->cardId()) == "approved"; }));
     EXPECT_EQ(result("unlock.status", {{"flowId", flowId}})["step"], "approved");
@@ -218,19 +220,23 @@ TEST_F(ReviewRoute, APendingRequestSurvivesARestart) {
 // insertion announces an approval again, and the next begin resumes a finished request. The same window makes
 // the poller's write and a method's write of the same record race on one temp file (see
 // ConcurrentWrites). Expected: no pending record once the request is done.
-TEST_F(ReviewRoute, DISABLED_AResetRightAfterTheAnnouncementLeavesNoPendingRecord) {
+TEST_F(ReviewRoute, AResetRightAfterTheAnnouncementLeavesNoPendingRecord) {
     const json submitted = reviewFlowInReview();
     const std::string flowId = submitted["flowId"];
     std::atomic<bool> once{true};
+    std::promise<void> hookDone;
+    auto hookFinished = hookDone.get_future();
     sink_.setHook([&](const std::string& method, const json& params) {
         if (method != "unlock.statusChanged" || params.value("step", "") != "approved") return;
         if (!once.exchange(false)) return;
         // On the poller's thread, inside its announcement: the wizard's reset comes first.
         EXPECT_EQ(result("unlock.resetApproved", {{"flowId", flowId}, {"newPin", NEW_PIN}})["step"], "done");
         EXPECT_FALSE(std::filesystem::exists(pendingPath(card_->cardId())));
+        hookDone.set_value();
     });
     authority_->approve(submitted["requestId"]);
     statusChangedTo("approved");
+    ASSERT_EQ(hookFinished.wait_for(std::chrono::seconds(10)), std::future_status::ready);
     stopUnlock();  // joins the poller: its bookkeeping for this poll is over
     sink_.setHook({});
     expectRotated(*card_, NEW_PIN, "20261127");

@@ -164,7 +164,7 @@ TEST_F(Recovery, TheCardsNextInsertionFinishesAnInterruptedRotation) {
 // fails the same way, so the card can never be unlocked through the daemon again (the journal must be
 // removed by hand). Expected: the retry answers done (the PIN from the earlier attempt), and no journal
 // stays.
-TEST_F(Recovery, DISABLED_RetryingTheFlowAfterARepairLeavesNoJournalBehind) {
+TEST_F(Recovery, RetryingTheFlowAfterARepairLeavesNoJournalBehind) {
     auto armed = std::make_shared<std::atomic<bool>>(true);
     startUnlock(true, [&](UnlockOptions& o) { crashAfter(o, JournalStep::Rotate, armed); });
     const std::string flowId = smsFlow()["flowId"];
