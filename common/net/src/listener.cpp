@@ -72,6 +72,10 @@ void Listener::onAccepted(error_code ec, tcp::socket socket) {
         });
         return;
     }
+    // Small TLS records (answers, session tickets) must not wait for the peer's delayed ACK (~40 ms on
+    // Linux, up to 200 ms on Windows): every server here answers in a few small writes.
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     onAccept_(std::move(socket));
     accept();
 }

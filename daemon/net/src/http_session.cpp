@@ -28,8 +28,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   public:
     HttpSession(ServerState& state, tcp::socket socket)
         : state_(state), stream_(std::move(socket), state.tls), id_(state.nextConnectionId++) {
-        error_code ec;
-        beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true), ec);
+        error_code ec;  // TCP_NODELAY is set by the listener for every accepted socket
         auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
         if (!ec) peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
     }

@@ -406,7 +406,9 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         const auto start = std::chrono::steady_clock::now();
         JournalEntry copy = entry;
         copy.updatedAt = now();
-        store_.writeJournal(copy);
+        // Reset says nothing about the card that Credential does not (RESET RETRY COUNTER leaves the PUK as
+        // it is): losing it to a power cut is harmless, so it skips the fsyncs that the other steps need.
+        store_.writeJournal(copy, entry.step != JournalStep::Reset);
         spdlog::info("unlock: journal {} step {} (request {}…)", entry.cardId.substr(0, 8),
                      toString(entry.step), entry.requestId.substr(0, 8));
         if (timing != nullptr) timing->journal += std::chrono::steady_clock::now() - start;
@@ -731,13 +733,16 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         if (entry.step != JournalStep::Complete) {
             flow.pin = onCard(flow.reader, [&](ReaderSession& session) {
                 checkCard(session, flow);
+                card::PinRetries pin;
                 session.card().exclusive([&](card::PivApplication& piv) {
                     PivPukCard puk(piv);
                     outcome =
                         rotateOnCard(puk, entry, holder, credential, newPin,
                                      [this, timing](const JournalEntry& e) { writeJournal(e, timing); });
+                    pin = piv.pinRetries();  // in the same transaction: no second SELECT
                 });
-                return pinToJson(session.refreshPin());
+                session.updatePin(pin);
+                return pinToJson(pin);
             });
             spdlog::info("unlock: card {}… reset and rotated to epoch {}", flow.cardId.substr(0, 8),
                          entry.nextEpoch);

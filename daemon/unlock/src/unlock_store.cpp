@@ -152,7 +152,7 @@ bool isStoreCardId(std::string_view cardId) noexcept {
     return true;
 }
 
-void writeFileAtomically(const fs::path& path, std::string_view content) {
+void writeFileAtomically(const fs::path& path, std::string_view content, bool durable) {
     // A temp name of its own per write: two threads writing one record must not share (and rename away)
     // each other's temp file.
     static std::atomic<std::uint64_t> counter{0};
@@ -171,10 +171,11 @@ void writeFileAtomically(const fs::path& path, std::string_view content) {
             }
             done += static_cast<std::size_t>(n);
         }
-        if (::fsync(fd.get()) != 0) fail("cannot fsync " + temp.string());
+        if (durable && ::fsync(fd.get()) != 0) fail("cannot fsync " + temp.string());
         if (::close(fd.release()) != 0) fail("cannot close " + temp.string());
     }
     if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename " + temp.string());
+    if (!durable) return;
     // The rename itself must survive a power cut: sync the folder.
     Fd dir(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) ::fsync(dir.get());
@@ -192,12 +193,12 @@ std::optional<JournalEntry> UnlockStore::journal(const std::string& cardId) cons
     return value ? journalFrom(*value) : std::nullopt;
 }
 
-void UnlockStore::writeJournal(const JournalEntry& e) const {
+void UnlockStore::writeJournal(const JournalEntry& e, bool durable) const {
     const json j = {{"cardId", e.cardId},       {"cardSerial", e.cardSerial},
                     {"requestId", e.requestId}, {"epoch", e.epoch},
                     {"nextEpoch", e.nextEpoch}, {"step", std::string(toString(e.step))},
                     {"updatedAt", e.updatedAt}};
-    writeFileAtomically(recordPath(dir_, "journal-", e.cardId), j.dump() + "\n");
+    writeFileAtomically(recordPath(dir_, "journal-", e.cardId), j.dump() + "\n", durable);
 }
 
 void UnlockStore::removeJournal(const std::string& cardId) const {

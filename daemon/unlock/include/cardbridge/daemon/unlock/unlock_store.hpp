@@ -57,7 +57,8 @@ class UnlockStore {
     explicit UnlockStore(std::filesystem::path stateDir);
 
     [[nodiscard]] std::optional<JournalEntry> journal(const std::string& cardId) const;
-    void writeJournal(const JournalEntry& entry) const;
+    /// `durable` false skips the fsyncs: for steps whose loss a crash cannot make harmful (see Reset).
+    void writeJournal(const JournalEntry& entry, bool durable = true) const;
     void removeJournal(const std::string& cardId) const;
     [[nodiscard]] std::vector<JournalEntry> journals() const;
 
@@ -76,7 +77,8 @@ class UnlockStore {
 [[nodiscard]] bool isStoreCardId(std::string_view cardId) noexcept;
 
 /// Writes `text` to `path` atomically with mode 0600: a temp file beside it, fsync, rename, fsync of the
-/// folder. Throws std::runtime_error.
-void writeFileAtomically(const std::filesystem::path& path, std::string_view text);
+/// folder (`durable` false: no fsyncs — still atomic, but a power cut may lose it). Throws
+/// std::runtime_error.
+void writeFileAtomically(const std::filesystem::path& path, std::string_view text, bool durable = true);
 
 }  // namespace cardbridge::daemon::unlock
