@@ -16,13 +16,19 @@
 // breakdown from its log ("unlock: flow … reset took T ms: authority A ms in N calls, card C ms, daemon D
 // ms").
 //
-//   unlock_bench [--iterations 20] [--latencies 0,20] [--warmup 1]     (as root: starts a private pcscd)
+//   unlock_bench [--iterations 20] [--latencies 0,20] [--warmup 1] [--quickack 0]
+//                (as root: starts a private pcscd; files go under $TMPDIR)
+//
+// --quickack 1 is an experiment: the whole run in a private network namespace whose loopback routes carry
+// `quickack 1`, so no receiver delays an ACK (the authority does not set TCP_NODELAY: a small response
+// queued behind its unacknowledged TLS session tickets waits for the client's delayed ACK, ~40 ms).
 //
 // The authority's SMS limits (60 s resend cooldown per card, 10 codes a day per card, 30 per client
 // address) are constants of cardbridge_rules, not config: before each code request the bench empties the
 // authority's `sms_send_log` table (with the sqlite3 CLI), the only thing those limits read. The create
 // limits are raised in the authority's config. Prints markdown tables with the raw figures.
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -85,7 +91,26 @@ struct Options {
     int iterations = 20;
     int warmup = 1;
     std::vector<int> latencies{0, 20};
+    bool quickAck = false;  ///< run in a private network namespace whose loopback routes never delay ACKs
 };
+
+/// Moves this process (and so every child it starts) into a new network namespace with loopback up and the
+/// route metric `quickack 1` on its local routes: no TCP receiver there delays an ACK. An experiment that
+/// takes delayed ACKs (and what they do to a sender's Nagle algorithm) out of the figures. Call before any
+/// thread starts. Throws std::runtime_error.
+void privateLoopbackWithQuickAck() {
+    if (::unshare(CLONE_NEWNET) != 0) throw std::runtime_error("unshare(CLONE_NEWNET) failed (root needed)");
+    const std::vector<std::vector<std::string>> commands{
+        {"ip", "link", "set", "lo", "up"},
+        {"ip", "route", "replace", "local", "127.0.0.1", "dev", "lo", "table", "local", "proto", "kernel",
+         "scope", "host", "src", "127.0.0.1", "quickack", "1"},
+        {"ip", "route", "replace", "local", "127.0.0.0/8", "dev", "lo", "table", "local", "proto", "kernel",
+         "scope", "host", "src", "127.0.0.1", "quickack", "1"}};
+    for (const auto& command : commands) {
+        const CommandResult r = runCommand(command, std::chrono::seconds(10));
+        if (r.exitCode != 0) throw std::runtime_error(command[0] + " " + command[1] + ": " + r.output);
+    }
+}
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -611,6 +636,8 @@ void report(const std::map<int, std::vector<Row>>& byLatency, const Options& opt
          [=](const Row& r) { return r.daemon.cardMs - peerCard(r) - r.card.pinReadMs - journal(r, 3); }},
         {"… of which the daemon's own share (log; includes 1 journal write)",
          [](const Row& r) { return r.daemon.daemonMs; }},
+        {"daemon-added, independent, without the PIN state re-read (peer figure)",
+         [=](const Row& r) { return r.daemon.clientMs - peerAuth(r) - peerCard(r) - r.card.pinReadMs; }},
         {"daemon-added, independent, without the journal's 4 writes",
          [=](const Row& r) { return r.daemon.clientMs - peerAuth(r) - peerCard(r) - journal(r, 4); }},
     };
@@ -698,7 +725,8 @@ std::vector<int> parseList(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const char* usage = "usage: unlock_bench [--iterations 20] [--latencies 0,20] [--warmup 1]\n";
+    const char* usage =
+        "usage: unlock_bench [--iterations 20] [--latencies 0,20] [--warmup 1] [--quickack 0|1]\n";
     Options opt;
     if (argc % 2 != 1) {
         std::cerr << usage;
@@ -712,6 +740,8 @@ int main(int argc, char** argv) {
             opt.warmup = std::clamp(std::atoi(value.c_str()), 0, 100);
         } else if (arg == "--latencies") {
             opt.latencies = parseList(value);
+        } else if (arg == "--quickack") {
+            opt.quickAck = value == "1";
         } else {
             std::cerr << usage;
             return 2;
@@ -722,6 +752,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
+        if (opt.quickAck) privateLoopbackWithQuickAck();
         Fixture fx;
         const std::uint16_t port = fx.startDaemon();
         WssClientOptions o;
@@ -740,8 +771,10 @@ int main(int argc, char** argv) {
         card::PivCard piv(connector, fx.card().readerName());
         (void)piv.pinRetries();  // connect once, as the daemon's worker is connected
 
-        std::printf("cardbridged %s, cardbridge-authority %s; card serial %s\n", CARDBRIDGED_EXE,
-                    CARDBRIDGE_AUTHORITY_EXE, CARD_SERIAL);
+        std::printf("cardbridged %s, cardbridge-authority %s; card serial %s; files under %s; %s\n",
+                    CARDBRIDGED_EXE, CARDBRIDGE_AUTHORITY_EXE, CARD_SERIAL, fx.dir().c_str(),
+                    opt.quickAck ? "private network namespace, loopback routes with quickack 1"
+                                 : "host network namespace (delayed ACKs as usual)");
         std::map<int, std::vector<Row>> byLatency;
         for (int latency : opt.latencies) byLatency[latency] = runLatency(fx, client, piv, latency, opt);
         report(byLatency, opt);
