@@ -82,7 +82,8 @@ serial=20261127
 auth="$demo/authority"
 mkdir -p "$auth"
 for key in master id attachment; do openssl rand -hex 32 > "$auth/$key.key"; done
-chmod 600 "$auth"/*.key
+openssl rand -hex 32 > "$auth/api.token"  # the daemon's installation token (both sides read this file)
+chmod 600 "$auth"/*.key "$auth/api.token"
 authority_port=$((38000 + RANDOM % 2000))
 cat > "$auth/authority.json" <<JSON
 {
@@ -92,6 +93,7 @@ cat > "$auth/authority.json" <<JSON
   "idKeyFile": "$auth/id.key",
   "attachmentKeyFile": "$auth/attachment.key",
   "listen": {"address": "127.0.0.1", "port": $authority_port},
+  "api": {"tokenFile": "$auth/api.token"},
   "tls": {"certificateChain": "$ca/authority.pem", "privateKey": "$ca/authority.key"}
 }
 JSON
@@ -113,11 +115,16 @@ rm -f "$ca/card.key"
 "$vcard" run --state "$demo/card.json" --vpcd-port "$port" --control "$demo/vcard.sock" > "$demo/vcard.log" 2>&1 &
 pids+=($!)
 
-# The daemon, with its default paths; its local root goes into the browser's NSS database.
+# The daemon, with its default state folder (its local root goes into the browser's NSS database) and a
+# config of the demo's own that points it at the local authority.
 daemon="$top/build/daemon/cardbridged"
+cat > "$demo/cardbridged.json" <<JSON
+{"authority": {"url": "https://127.0.0.1:$authority_port", "caFile": "$ca/ca.pem", "tokenFile": "$auth/api.token",
+               "pollSeconds": 5}}
+JSON
 "$daemon" certs init >/dev/null
 if command -v certutil >/dev/null; then "$daemon" certs trust >/dev/null; fi
-"$daemon" > "$demo/cardbridged.out" 2>&1 &
+"$daemon" --config "$demo/cardbridged.json" > "$demo/cardbridged.out" 2>&1 &
 pids+=($!)
 url=""
 for _ in $(seq 100); do
@@ -142,6 +149,8 @@ cardbridge demo is running.
   Authority:     https://127.0.0.1:$authority_port/  (reviewers' pages: /review/, user "reviewer", password "demo-reviewer-1")
                  original applicant: 张三, 居民身份证 44030519900101123X, phone 13800138000
   SMS codes:     $auth/data/sms-outbox.jsonl
+  Unlock:        over WSS with the unlock.* methods of docs/api.md §4.5 (unlock.begin → identify → sendCode →
+                 resetWithCode), or the review route with the attachments PUT and the reviewers' pages
   Doctor:        PCSCLITE_CSOCK_NAME=$demo/pcscd.comm $daemon doctor
   Logs:          $demo/  (pcscd.log, vcard.log, cardbridged.out, authority/authority.out)
 

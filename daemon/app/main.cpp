@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -20,6 +22,7 @@
 #include "cardbridge/daemon/core/logging.hpp"
 #include "cardbridge/daemon/core/methods.hpp"
 #include "cardbridge/daemon/net/server.hpp"
+#include "cardbridge/daemon/unlock/unlock_service.hpp"
 #include "cardbridge/localtls/local_tls.hpp"
 #include "doctor.hpp"
 
@@ -27,6 +30,52 @@ using namespace cardbridge;
 using namespace cardbridge::daemon;
 
 namespace {
+
+/// CARDBRIDGE_FAULT_AT=<journal step>:kill|pause — fault injection for the crash-safety tests: right after
+/// writing that journal step the daemon SIGKILLs itself, or creates <stateDir>/unlock/fault-paused and waits
+/// (at most 60 s) until it is removed. Only the daemon's own user can set its environment, and that user can
+/// kill it anyway: this opens nothing.
+std::function<void(unlock::JournalStep)> faultHook(const std::filesystem::path& stateDir) {
+    const char* spec = std::getenv("CARDBRIDGE_FAULT_AT");
+    if (spec == nullptr || *spec == '\0') return {};
+    const std::string text(spec);
+    const auto colon = text.find(':');
+    const auto step = unlock::parseJournalStep(text.substr(0, colon));
+    const std::string action = colon == std::string::npos ? "kill" : text.substr(colon + 1);
+    if (!step || (action != "kill" && action != "pause")) {
+        spdlog::warn(
+            "CARDBRIDGE_FAULT_AT '{}' ignored (want <credential|reset|rotate|complete>:<kill|pause>)", text);
+        return {};
+    }
+    spdlog::warn("fault injection armed: {} after journal step {}", action, unlock::toString(*step));
+    const std::filesystem::path flag = stateDir / "unlock" / "fault-paused";
+    return [wanted = *step, kill = action == "kill", flag](unlock::JournalStep written) {
+        if (written != wanted) return;
+        if (kill) {
+            spdlog::default_logger()->flush();
+            ::raise(SIGKILL);
+        }
+        { std::ofstream(flag) << "paused\n"; }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::filesystem::exists(flag) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    };
+}
+
+/// The authority client from the config; null (with a log line) when it is not configured or broken.
+std::unique_ptr<unlock::AuthorityClient> authorityClient(const DaemonConfig& config) {
+    if (config.authority.url.empty()) {
+        spdlog::info("unlock: authority.url is not configured; unlock.* answer AUTHORITY_NOT_CONFIGURED");
+        return nullptr;
+    }
+    try {
+        return unlock::makeHttpsAuthorityClient(unlock::clientOptionsFromConfig(config.authority));
+    } catch (const std::exception& e) {
+        spdlog::error("unlock: the authority client cannot be set up: {}", e.what());
+        return nullptr;
+    }
+}
 
 struct CommandLine {
     std::filesystem::path configFile;
@@ -82,7 +131,21 @@ int runDaemon(const CommandLine& cli) {
     CardService cards;
     Dispatcher dispatcher(config.limits.maxJsonDepth);
     std::atomic<std::uint16_t> port{0};
-    registerMethods(dispatcher, cards, SystemInfo{CARDBRIDGE_VERSION, [&port] { return port.load(); }});
+    unlock::UnlockOptions unlockOptions;
+    unlockOptions.stateDir = config.stateDir;
+    unlockOptions.port = [&port] { return port.load(); };
+    unlockOptions.pollInterval = std::chrono::seconds(config.authority.pollSeconds);
+    unlockOptions.afterJournalWrite = faultHook(config.stateDir);
+    std::unique_ptr<unlock::UnlockService> unlocking;
+    try {
+        unlocking =
+            std::make_unique<unlock::UnlockService>(cards, authorityClient(config), std::move(unlockOptions));
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot prepare the unlock state folder: {}", e.what());
+        return 1;
+    }
+    registerMethods(dispatcher, cards, SystemInfo{CARDBRIDGE_VERSION, [&port] { return port.load(); }},
+                    unlocking->methods());
 
     ServerOptions options;
     options.config = config;
@@ -101,7 +164,10 @@ int runDaemon(const CommandLine& cli) {
         spdlog::critical("cannot listen: {}", e.what());
         return 1;
     }
-    cards.setSink(&server.notifications());
+    unlock::CardEventTap cardEvents(server.notifications(), *unlocking);
+    unlocking->setSink(&server.notifications());
+    unlocking->start();
+    cards.setSink(&cardEvents);
     cards.start();
 
     std::thread signalWaiter([&server, stopSignals] {
@@ -115,8 +181,10 @@ int runDaemon(const CommandLine& cli) {
     std::fflush(stdout);
     server.run(2);
 
+    unlocking->stop();
     cards.setSink(nullptr);
     cards.stop();
+    unlocking->setSink(nullptr);
     // Wake the signal waiter if run() ended for another reason.
     pthread_kill(signalWaiter.native_handle(), SIGTERM);
     signalWaiter.join();

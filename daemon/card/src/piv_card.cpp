@@ -96,6 +96,10 @@ PinResult PivCard::changePuk(const Secret& oldPuk, const Secret& newPuk) {
     return run(false, [&](PivApplication& piv, Transport&) { return piv.changePuk(oldPuk, newPuk); });
 }
 
+void PivCard::exclusive(const std::function<void(PivApplication&)>& work) {
+    run(false, [&](PivApplication& piv, Transport&) { work(piv); });
+}
+
 void PivCard::disconnect() noexcept {
     transport_.reset();
 }

@@ -12,29 +12,13 @@
 #include "cardbridge/common/base64.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
+#include "cardbridge/daemon/core/params.hpp"
 
 namespace cardbridge::daemon {
 
 using nlohmann::json;
 
 namespace {
-
-[[noreturn]] void invalidParam(const char* name, const std::string& message) {
-    throw RpcError(Reason::InvalidParams, {{"param", name}}, message);
-}
-
-const json& requireObject(const json& params) {
-    if (!params.is_object()) {
-        throw RpcError(Reason::InvalidParams, {}, "params must be an object");
-    }
-    return params;
-}
-
-std::string requireString(const json& params, const char* name) {
-    auto it = params.find(name);
-    if (it == params.end() || !it->is_string()) invalidParam(name, std::string(name) + " must be a string");
-    return it->get<std::string>();
-}
 
 /// Runs `work` and completes `responder` with its result or its exception, exactly once.
 template <typename Work>
@@ -47,23 +31,6 @@ void complete(const std::shared_ptr<Responder>& responder, Work&& work) {
         return;
     }
     responder->succeed(std::move(result));
-}
-
-/// Copies the named string fields into Secrets and wipes them in place, whatever else is wrong with the
-/// params, so a PIN lives in exactly one wiping buffer from here on. The dispatcher owns the parsed
-/// request and passes a const view of a mutable object, hence the const_cast.
-std::map<std::string, std::shared_ptr<Secret>> takeSecrets(const json& params,
-                                                           std::initializer_list<const char*> names) {
-    std::map<std::string, std::shared_ptr<Secret>> secrets;
-    if (!params.is_object()) return secrets;
-    for (const char* name : names) {
-        auto it = params.find(name);
-        if (it == params.end() || !it->is_string()) continue;
-        auto& text = const_cast<json&>(*it).get_ref<std::string&>();
-        secrets[name] = std::make_shared<Secret>(text);
-        wipe(text);
-    }
-    return secrets;
 }
 
 void rejectNonReadParams(const json& params) {

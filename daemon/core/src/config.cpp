@@ -253,6 +253,8 @@ void readAuthority(Reader& r, const json& value, AuthorityConfig& authority, con
             r.unsignedIn(key, field, authority.requestTimeoutSeconds, 1, 600);
         } else if (name == "retries") {
             r.unsignedIn(key, field, authority.retries, 0, 10);
+        } else if (name == "pollSeconds") {
+            r.unsignedIn(key, field, authority.pollSeconds, 1, 3600);
         } else {
             r.problem("authority", "unknown key '" + name + "'");
         }

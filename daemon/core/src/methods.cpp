@@ -5,9 +5,11 @@
 
 namespace cardbridge::daemon {
 
-void registerMethods(Dispatcher& dispatcher, CardService& cards, SystemInfo system) {
+void registerMethods(Dispatcher& dispatcher, CardService& cards, SystemInfo system,
+                     std::vector<MethodSpec> unlock) {
     dispatcher.add(systemHello(dispatcher, std::move(system)));
     for (auto& method : cardMethods(cards)) dispatcher.add(std::move(method));
+    for (auto& method : unlock) dispatcher.add(std::move(method));
 }
 
 }  // namespace cardbridge::daemon

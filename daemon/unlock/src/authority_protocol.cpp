@@ -198,6 +198,18 @@ AttachmentInfo decodeAttachment(const std::string& body) {
     return attachmentFrom(parseObject(body, "an attachment upload"));
 }
 
+std::map<std::string, std::string> decodeApplicationForm(const std::string& body) {
+    const json object = parseObject(body, "an application form");
+    std::map<std::string, std::string> form;
+    for (const auto& [key, value] : object.items()) {
+        if (value.is_string()) form.emplace(key, value.get<std::string>());
+    }
+    if (!form.contains("requestId")) {
+        throw AuthorityProtocolError("the authority's application form lacks \"requestId\"");
+    }
+    return form;
+}
+
 Credential decodeCredential(const std::string& body) {
     json object = parseObject(body, "credential");
     Credential credential;

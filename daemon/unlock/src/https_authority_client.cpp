@@ -106,6 +106,12 @@ class HttpsAuthorityClient final : public AuthorityClient {
         return decodeStatus(call(Repeat::Safe, http::verb::get, path(requestId, ""), none, "status"));
     }
 
+    std::map<std::string, std::string> applicationForm(const std::string& requestId) override {
+        std::string none;
+        return decodeApplicationForm(call(Repeat::Safe, http::verb::get, path(requestId, "/application-form"),
+                                          none, "application form"));
+    }
+
     RequestStatus withdraw(const std::string& requestId) override {
         std::string none;
         return decodeStatus(call(Repeat::Unsafe, http::verb::delete_, path(requestId, ""), none, "withdraw"));

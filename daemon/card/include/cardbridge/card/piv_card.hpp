@@ -1,6 +1,7 @@
 // The façade the daemon uses: one PIV card in one reader, each call one transaction.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,10 @@ class PivCard {
     PinResult unblockPin(const Secret& puk, const Secret& newPin);
     /// Changes the PUK (1–8 bytes each).
     PinResult changePuk(const Secret& oldPuk, const Secret& newPuk);
+    /// Runs `work` after SELECT inside one exclusive PC/SC transaction, so no other program's commands come
+    /// between its commands (the unlock flow's RESET RETRY COUNTER + CHANGE REFERENCE DATA). Never
+    /// repeated once SELECT succeeded: `work` may carry PIN/PUK commands.
+    void exclusive(const std::function<void(PivApplication&)>& work);
     /// Drops the connection (e.g. after the monitor reported the card removed). Never throws.
     void disconnect() noexcept;
 

@@ -36,6 +36,7 @@ struct AuthorityConfig {
     unsigned connectTimeoutSeconds = 10;  ///< TCP connect + TLS handshake, per attempt
     unsigned requestTimeoutSeconds = 30;  ///< writing the request and reading the response, per attempt
     unsigned retries = 2;                 ///< extra attempts for calls that are safe to repeat
+    unsigned pollSeconds = 30;            ///< first delay and shortest interval of review-status polling
 };
 
 /// The parts of an https:// URL the authority client needs.

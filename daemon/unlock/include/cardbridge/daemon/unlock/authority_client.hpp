@@ -164,6 +164,9 @@ class AuthorityClient {
     virtual RequestStatus submit(const std::string& requestId) = 0;
     /// GET …/{id}. Retried.
     virtual RequestStatus status(const std::string& requestId) = 0;
+    /// GET …/{id}/application-form: the printable form's data, field → text (every field of the authority's
+    /// answer that is a string). Retried.
+    virtual std::map<std::string, std::string> applicationForm(const std::string& requestId) = 0;
     /// DELETE …/{id} (撤销). Not repeated once sent.
     virtual RequestStatus withdraw(const std::string& requestId) = 0;
     /// POST …/{id}/credential: the PUKs. Retried (repeatable while the rotation is pending).

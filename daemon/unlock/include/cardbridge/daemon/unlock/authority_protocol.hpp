@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "cardbridge/daemon/unlock/authority_client.hpp"
@@ -45,6 +46,8 @@ enum class AttemptFailure {
 [[nodiscard]] CodeSent decodeCodeSent(const std::string& body);
 [[nodiscard]] RequestStatus decodeStatus(const std::string& body);
 [[nodiscard]] AttachmentInfo decodeAttachment(const std::string& body);
+/// The application form: every string field of the object; AuthorityProtocolError without a requestId.
+[[nodiscard]] std::map<std::string, std::string> decodeApplicationForm(const std::string& body);
 /// Wipes nothing itself: the caller wipes `body` afterwards (it holds PUKs).
 [[nodiscard]] Credential decodeCredential(const std::string& body);
 
