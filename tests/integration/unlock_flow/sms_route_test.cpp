@@ -141,8 +141,8 @@ TEST_F(UnlockFlowTest, RenewedCertificateOnTheSameCardContinuesThePukEpoch) {
     EXPECT_EQ(authorityPuk().current, firstPuk) << "enrolling a renewal changed the card's PUK epoch";
     card_->remove();
     card_->waitAbsent();
-    const std::filesystem::path certFile = env_->dir() / "renewed.crt.pem";
-    const std::filesystem::path keyFile = env_->dir() / "renewed.key.pem";
+    const std::filesystem::path certFile = work() / "renewed.crt.pem";
+    const std::filesystem::path keyFile = work() / "renewed.key.pem";
     writeFile(certFile, renewed.certPem);
     writeFile(keyFile, renewed.keyPem);
     vcardCli({"import", "--state", cardFile_.string(), "--slot", "9a", "--cert", certFile.string(), "--key",

@@ -107,12 +107,13 @@ std::string pinNumber(int i) {
 // ---------------------------------------------------------------------------------------------- set-up
 
 void UnlockFlowTest::SetUp() {
+    work_ = std::make_unique<TempDir>("cardbridge-unlock-flow");
     env_ = std::make_unique<PcscEnv>();
-    ::setenv("HOME", env_->dir().c_str(), 1);
-    ::setenv("XDG_CONFIG_HOME", (env_->dir() / "config").c_str(), 1);
+    ::setenv("HOME", work().c_str(), 1);
+    ::setenv("XDG_CONFIG_HOME", (work() / "config").c_str(), 1);
     ::unsetenv("CARDBRIDGE_FAULT_AT");
-    stateDir_ = env_->dir() / "state";
-    cardFile_ = env_->dir() / "card.json";
+    stateDir_ = work() / "state";
+    cardFile_ = work() / "card.json";
 
     authorityPort_ = freePort();
     json authorityConfig = {
@@ -120,8 +121,8 @@ void UnlockFlowTest::SetUp() {
         // Many requests per card in one test (fault loops); the defaults would refuse them.
         {"limits", {{"createPerCardPerHour", 1000}, {"createPerAddressPerHour", 10000}}},
         {"review", {{"loginAttemptsPerWindow", 1000}}}};
-    authority_ = std::make_unique<AuthorityProcess>(env_->dir() / "authority", CARDBRIDGE_AUTHORITY_EXE,
-                                                    TOKEN, authorityConfig);
+    authority_ = std::make_unique<AuthorityProcess>(work() / "authority", CARDBRIDGE_AUTHORITY_EXE, TOKEN,
+                                                    authorityConfig);
     ASSERT_EQ(enrollCertificate(authority_->leaf().certPem, serial_, "leaf-enrolled.pem"), 0)
         << slurp(authority_->dir() / "cli.out");
     ASSERT_EQ(authority_->cli(std::string("reviewer add ") + REVIEWER, std::string(REVIEWER_PASSWORD) + "\n"),
@@ -133,7 +134,7 @@ void UnlockFlowTest::SetUp() {
     initialPuk_ = puk.current;
     provisionBlockedCard(authority_->leaf(), serial_, initialPuk_);
 
-    writeFile(env_->dir() / "daemon-token", std::string(TOKEN) + "\n");
+    writeFile(work() / "daemon-token", std::string(TOKEN) + "\n");
     port_ = freePort();
     writeDaemonConfig();
     startAuthority();
@@ -142,6 +143,19 @@ void UnlockFlowTest::SetUp() {
 }
 
 void UnlockFlowTest::TearDown() {
+    if (HasFailure() && work_) {
+        // What the daemon and the authority said, for ctest --output-on-failure.
+        const std::string daemonLog =
+            slurp(work() / ("cardbridged-" + std::to_string(daemonStarts_) + ".out"));
+        std::cerr << "--- last cardbridged output (tail) ---\n"
+                  << daemonLog.substr(daemonLog.size() > 12000 ? daemonLog.size() - 12000 : 0) << "\n";
+        if (authority_) {
+            const std::string authorityLog = slurp(authority_->dir() / "data" / "authority.log");
+            std::cerr << "--- authority log (tail) ---\n"
+                      << authorityLog.substr(authorityLog.size() > 6000 ? authorityLog.size() - 6000 : 0)
+                      << "\n";
+        }
+    }
     client_.reset();
     if (daemon_) daemon_->stop();
     daemon_.reset();
@@ -149,6 +163,7 @@ void UnlockFlowTest::TearDown() {
     if (authority_) authority_->stop();
     authority_.reset();
     env_.reset();
+    work_.reset();
     ::unsetenv("CARDBRIDGE_FAULT_AT");
 }
 
@@ -176,7 +191,7 @@ void UnlockFlowTest::writeDaemonConfig(const json& extra) {
     json config = {{"authority",
                     {{"url", "https://127.0.0.1:" + std::to_string(authorityPort_)},
                      {"caFile", (authority_->dir() / "tls-root.pem").string()},
-                     {"tokenFile", (env_->dir() / "daemon-token").string()},
+                     {"tokenFile", (work() / "daemon-token").string()},
                      {"connectTimeoutSeconds", 2},
                      {"requestTimeoutSeconds", 5},
                      {"retries", 1},
@@ -184,12 +199,12 @@ void UnlockFlowTest::writeDaemonConfig(const json& extra) {
                    {"logLevel", "debug"}};
     writeFile(authority_->dir() / "tls-root.pem", authority_->tlsRoot().certPem);
     config.merge_patch(extra);
-    fs::create_directories(env_->dir() / "config" / "cardbridge");
-    writeFile(env_->dir() / "config" / "cardbridge" / "cardbridged.json", config.dump(2));
+    fs::create_directories(work() / "config" / "cardbridge");
+    writeFile(work() / "config" / "cardbridge" / "cardbridged.json", config.dump(2));
 }
 
 void UnlockFlowTest::startDaemon(const std::string& faultAt) {
-    const fs::path log = env_->dir() / ("cardbridged-" + std::to_string(++daemonStarts_) + ".out");
+    const fs::path log = work() / ("cardbridged-" + std::to_string(++daemonStarts_) + ".out");
     if (faultAt.empty()) {
         ::unsetenv("CARDBRIDGE_FAULT_AT");
     } else {
@@ -520,9 +535,18 @@ void UnlockFlowTest::expectUnlocked(const std::string& newPin, const std::string
     EXPECT_TRUE(pinVerifies(newPin)) << "yubico-piv-tool does not accept the new PIN";
 }
 
+bool UnlockFlowTest::waitAuthorityInSync(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (authorityPuk().pendingRotation) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(250ms);
+    }
+    return true;
+}
+
 void UnlockFlowTest::expectNotInDaemonFiles(const std::vector<std::string>& secrets) {
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(env_->dir())) {
+    for (const auto& entry : fs::directory_iterator(work())) {
         if (entry.path().filename().string().rfind("cardbridged-", 0) == 0) files.push_back(entry.path());
     }
     if (fs::exists(stateDir_)) {

@@ -18,6 +18,7 @@
 #include "authority_process.hpp"
 #include "https_exchange.hpp"
 #include "pcsc_env.hpp"
+#include "temp_dir.hpp"
 #include "wss_client.hpp"
 
 namespace cardbridge::test {
@@ -86,6 +87,8 @@ class UnlockFlowTest : public ::testing::Test {
     void TearDown() override;
 
     // --- set-up pieces
+    /// This test's own folder (HOME, config, state, card file, authority, logs); PcscEnv's is per process.
+    [[nodiscard]] const std::filesystem::path& work() const { return work_->path(); }
     /// Writes the daemon's config: the authority block plus `extra` merged over the top level.
     void writeDaemonConfig(const json& extra = json::object());
     /// Starts cardbridged (CARDBRIDGE_FAULT_AT=`faultAt` when not empty) on port_ and waits until it listens.
@@ -146,6 +149,9 @@ class UnlockFlowTest : public ::testing::Test {
     /// holds with full tries; the card's PUK is the authority's current one with no rotation pending; the
     /// PUK counter is full. `context` names the case in failure messages.
     void expectUnlocked(const std::string& newPin, const std::string& context);
+    /// Waits until the authority has no rotation pending for the card (the daemon retries `complete` by
+    /// itself after an outage); false after `timeout`.
+    bool waitAuthorityInSync(std::chrono::milliseconds timeout);
     /// Nothing in the daemon's logs or state folder contains any of `secrets`.
     void expectNotInDaemonFiles(const std::vector<std::string>& secrets);
     /// The pause file of CARDBRIDGE_FAULT_AT=<step>:pause.
@@ -153,6 +159,7 @@ class UnlockFlowTest : public ::testing::Test {
     /// Waits until the paused daemon has created the pause file.
     bool waitPaused(std::chrono::milliseconds timeout) const;
 
+    std::unique_ptr<TempDir> work_;
     std::unique_ptr<PcscEnv> env_;
     std::unique_ptr<AuthorityProcess> authority_;
     std::unique_ptr<VirtualCard> card_;
