@@ -101,19 +101,22 @@ def put(port, root, flow, kind, path):
     with open(path, "rb") as f:
         body = f.read()
     sock = connect(port, root)
+    # Expect: 100-continue: the daemon refuses a file that is too large before the body is sent.
     sock.sendall((
         f"PUT /unlock/{flow}/attachments/{kind} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Origin: https://127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body)
-    response = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        response += chunk
-    head, _, rest = response.partition(b"\r\n\r\n")
-    print(head.decode("latin-1").splitlines()[0], file=sys.stderr)
-    print(rest.decode(errors="replace"))
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").encode())
+    head = read_http_head(sock)
+    if head.startswith("HTTP/1.1 100"):
+        sock.sendall(body)
+        head = read_http_head(sock)
+    length = 0
+    for line in head.splitlines():
+        if line.lower().startswith("content-length:"):
+            length = int(line.split(":", 1)[1])
+    print(head.splitlines()[0], file=sys.stderr)
+    print(read_exact(sock, length).decode(errors="replace"))
+    return 0 if " 200 " in head.splitlines()[0] else 1
 
 
 def main():
@@ -126,8 +129,7 @@ def main():
     parser.add_argument("--put", nargs=3, metavar=("FLOW", "KIND", "FILE"))
     args = parser.parse_args()
     if args.put:
-        put(args.port, args.root, *args.put)
-        return 0
+        return put(args.port, args.root, *args.put)
     wss = Wss(args.port, args.root)
     if args.listen:
         deadline = time.time() + args.listen

@@ -22,6 +22,7 @@
 #include "cardbridge/daemon/core/logging.hpp"
 #include "cardbridge/daemon/core/methods.hpp"
 #include "cardbridge/daemon/net/server.hpp"
+#include "cardbridge/daemon/unlock/attachment.hpp"
 #include "cardbridge/daemon/unlock/unlock_service.hpp"
 #include "cardbridge/localtls/local_tls.hpp"
 #include "doctor.hpp"
@@ -152,6 +153,13 @@ int runDaemon(const CommandLine& cli) {
     options.certChainPem = tls.leafChainPath;
     options.keyPem = tls.leafKeyPath;
     options.webRoot = config.webRoot;
+    options.upload = [&unlocking](UploadRequest request, std::function<void(UploadResponse)> done) {
+        unlocking->upload(std::move(request.flowId), std::move(request.kind), std::move(request.body),
+                          [done = std::move(done)](unlock::UploadAnswer answer) {
+                              done(UploadResponse{answer.status, std::move(answer.json)});
+                          });
+    };
+    options.maxUploadBytes = unlock::MAX_ATTACHMENT_BYTES;
     options.health = [&cards, &config] {
         nlohmann::json health = cardHealth(cards);
         health["tls"] = toJson(tlsFindings(config));

@@ -176,7 +176,9 @@ struct Flow {
     std::optional<std::string> maskedPhone;
     std::optional<RequestStatus> status;
     bool authoritySyncPending = false;
-    bool pinFromEarlierAttempt = false;  ///< an earlier, interrupted call had set the PIN already
+    bool pinFromEarlierAttempt = false;
+    bool ended = false;  ///< another card was inserted in the reader (set under the service's mutex)  ///< an
+                         ///< earlier, interrupted call had set the PIN already
     SteadyTime lastUsed;
 };
 
@@ -254,7 +256,8 @@ class WorkPool {
 /// Where the time of one reset goes (logged, and read by bench/unlock_bench).
 struct Timing {
     std::chrono::steady_clock::duration authority{};
-    std::chrono::steady_clock::duration card{};
+    std::chrono::steady_clock::duration card{};     ///< card work, journal writes inside it included
+    std::chrono::steady_clock::duration journal{};  ///< write-ahead journal writes (fsync): daemon time
     unsigned authorityCalls = 0;
 };
 /// The timing of the reset running on this pool thread, if any.
@@ -276,9 +279,11 @@ class TimedReset {
         const auto total = std::chrono::steady_clock::now() - start_;
         spdlog::info(
             "unlock: flow {}… reset took {:.2f} ms: authority {:.2f} ms in {} calls, card {:.2f} ms, daemon "
-            "{:.2f} ms",
+            "{:.2f} ms "
+            "(journal writes during the card transaction {:.2f} ms)",
             flowId_.substr(0, 8), millis(total), millis(timing_.authority), timing_.authorityCalls,
-            millis(timing_.card), millis(total - timing_.authority - timing_.card));
+            millis(timing_.card - timing_.journal),
+            millis(total - timing_.authority - timing_.card + timing_.journal), millis(timing_.journal));
     }
     TimedReset(const TimedReset&) = delete;
     TimedReset& operator=(const TimedReset&) = delete;
@@ -397,12 +402,14 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     std::string now() const { return isoTime(clock_.now()); }
 
-    void writeJournal(const JournalEntry& entry) {
+    void writeJournal(const JournalEntry& entry, Timing* timing = nullptr) {
+        const auto start = std::chrono::steady_clock::now();
         JournalEntry copy = entry;
         copy.updatedAt = now();
         store_.writeJournal(copy);
         spdlog::info("unlock: journal {} step {} (request {}…)", entry.cardId.substr(0, 8),
                      toString(entry.step), entry.requestId.substr(0, 8));
+        if (timing != nullptr) timing->journal += std::chrono::steady_clock::now() - start;
         if (options_.afterJournalWrite) options_.afterJournalWrite(entry.step);
     }
 
@@ -435,6 +442,10 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         }
         auto it = flows_.find(id);
         if (it == flows_.end()) throw RpcError(Reason::FlowNotFound, {}, "no flow " + id.substr(0, 8));
+        if (it->second->ended) {
+            throw RpcError(Reason::CardChanged, {},
+                           "another card was inserted in '" + it->second->reader + "'");
+        }
         it->second->lastUsed = t;
         return it->second;
     }
@@ -692,13 +703,15 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         const PukHolder holder = pukHolder(journal, credential);
 
         RotationOutcome outcome;
+        Timing* timing = currentTiming;  // the card job runs on the reader's worker, not on this thread
         if (entry.step != JournalStep::Complete) {
             flow.pin = onCard(flow.reader, [&](ReaderSession& session) {
                 checkCard(session, flow);
                 session.card().exclusive([&](card::PivApplication& piv) {
                     PivPukCard puk(piv);
-                    outcome = rotateOnCard(puk, entry, holder, credential, newPin,
-                                           [this](const JournalEntry& e) { writeJournal(e); });
+                    outcome =
+                        rotateOnCard(puk, entry, holder, credential, newPin,
+                                     [this, timing](const JournalEntry& e) { writeJournal(e, timing); });
                 });
                 return pinToJson(session.refreshPin());
             });
@@ -1014,6 +1027,24 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     // ----- background -----------------------------------------------------------------------------------
 
+    /// Ends the flows of `reader` bound to another card than `cardId` (quick; under the mutex).
+    void endFlowsOfOtherCards(const std::string& reader, const std::string& cardId) {
+        std::vector<json> ended;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, flow] : flows_) {
+                if (flow->reader != reader || flow->cardId == cardId || flow->ended) continue;
+                flow->ended = true;
+                ended.push_back({{"flowId", id},
+                                 {"cardId", flow->cardId},
+                                 {"step", "ended"},
+                                 {"reason", "CARD_CHANGED"}});
+                spdlog::info("unlock: flow {}… ended: another card in '{}'", id.substr(0, 8), reader);
+            }
+        }
+        for (const auto& params : ended) notify(params);
+    }
+
     void cardInserted(const std::string& reader, const std::string& cardId) {
         if (!client_) return;
         if (auto journal = store_.journal(cardId); journal && journal->step >= JournalStep::Rotate) {
@@ -1171,6 +1202,7 @@ void UnlockService::onCardEvent(const std::string& method, const json& params) n
         const std::string cardId = card.at("cardId").get<std::string>();
         if (!isStoreCardId(cardId)) return;
         Impl* impl = impl_.get();
+        impl->endFlowsOfOtherCards(reader, cardId);
         impl->pool_.post([impl, reader, cardId] { impl->cardInserted(reader, cardId); });
     } catch (const std::exception& e) {
         spdlog::debug("unlock: card event ignored: {}", e.what());

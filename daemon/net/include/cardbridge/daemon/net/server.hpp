@@ -1,7 +1,8 @@
-// cardbridged's network front: HTTPS (bundled UI, /health) and WSS (JSON-RPC 2.0) on loopback only.
+// cardbridged's network front: HTTPS (bundled UI, /health, uploads) and WSS (JSON-RPC 2.0) on loopback only.
 // Lean on purpose: no Beast or Asio here, so only daemon/net's own files pay for those templates.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -15,6 +16,23 @@
 
 namespace cardbridge::daemon {
 
+/// One attachment upload that passed the network layer's checks (own origin, path, size).
+struct UploadRequest {
+    std::string flowId;  ///< as in the path (not yet checked against any flow)
+    std::string kind;    ///< as in the path: application_form, business_license or handler_id (checked here)
+    std::string body;    ///< the file's bytes (≤ ServerOptions::maxUploadBytes)
+};
+
+/// The answer: HTTP status and a JSON body ({"kind",…} or {"error":{"reason","message",…}}).
+struct UploadResponse {
+    unsigned status = 500;
+    std::string json;
+};
+
+/// Called on a network thread; must not block: complete `done` exactly once, from any thread, later.
+/// A `done` dropped without being called, or a handler that throws, answers 500 INTERNAL.
+using UploadHandler = std::function<void(UploadRequest, std::function<void(UploadResponse)> done)>;
+
 /// What the server needs besides the dispatcher.
 struct ServerOptions {
     DaemonConfig config;                     ///< ports (0 picks a free one: tests), platform origins, limits
@@ -22,6 +40,8 @@ struct ServerOptions {
     std::filesystem::path keyPem;            ///< the leaf's private key (PEM)
     std::filesystem::path webRoot;           ///< bundled web UI folder, served at https://127.0.0.1:PORT/
     std::function<nlohmann::json()> health;  ///< GET /health body; must not contain secrets; may be empty
+    UploadHandler upload;                    ///< PUT /unlock/{flowId}/attachments/{kind}; empty: 404
+    std::size_t maxUploadBytes = 1024 * 1024;  ///< larger uploads get 413 ATTACHMENT_TOO_LARGE
 };
 
 /// Serves HTTPS + WSS on 127.0.0.1 and ::1. One io_context, `threads` threads, a strand per session.
