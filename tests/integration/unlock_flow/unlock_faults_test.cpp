@@ -151,6 +151,9 @@ TEST_F(UnlockFaultTest, CardPulledBeforeEachApduOfTheReset) {
         card_->dropAt(0);
         std::this_thread::sleep_for(200ms);
         const bool pulled = !card_->control("stats").value("present", true);
+        std::cout << "APDU " << n << ": " << (pulled ? "card pulled" : "not reached") << ", first answer "
+                  << (first.contains("error") ? reasonOf(first) : first["result"].value("step", "?"))
+                  << std::endl;
         if (!pulled) {
             // n lies beyond the call's APDUs: the reset simply worked.
             EXPECT_TRUE(first.contains("result")) << first.dump();
@@ -226,6 +229,79 @@ TEST_F(UnlockFaultTest, DaemonKilledAfterEachJournalStep) {
               << "; flows redone by a new begin: " << redone << std::endl;
     RecordProperty("faultPoints", exercised);
     EXPECT_EQ(exercised, 4);
+}
+
+// The CHANGE REFERENCE DATA reached the card but its answer was lost (the daemon died right after): the
+// journal says "rotate" while the card already holds the next PUK. The repair spends exactly one PUK try
+// (current refused) and CHANGE next→next refills the counter.
+TEST_F(UnlockFaultTest, ChangeDoneButUnansweredCostsOneTryAndRefillsIt) {
+    killDaemon();
+    startDaemon("rotate:pause");
+    connectAndWaitForCard();
+    json approved = toApproved(*client_);
+    send("unlock.resetApproved", {{"flowId", approved["flowId"]}, {"newPin", NEW_PIN}});
+    ASSERT_TRUE(waitPaused(20s)) << "the daemon did not pause at the rotate step";
+    const AuthorityPuk pending = authorityPuk();
+    ASSERT_TRUE(pending.pendingRotation);
+    ASSERT_EQ(pending.next.size(), 8u);
+    EXPECT_EQ(cardSecrets().pin, NEW_PIN) << "at step rotate the PIN is set";
+    EXPECT_EQ(cardSecrets().puk, initialPuk_);
+    // The card executes the CHANGE; the daemon never hears of it.
+    vcardCli({"set", "--state", cardFile_.string(), "--puk", pending.next});
+    killDaemon();
+    fs::remove(pauseFile());
+
+    startDaemon();
+    connectAndWaitForCard();
+    json flow = begin(*client_);  // repairs the journalled rotation
+    EXPECT_TRUE(flow["step"] == "done" || flow["step"] == "identify")
+        << "the repair should have finished the request: " << flow.dump();
+    expectUnlocked(NEW_PIN, "after the repair of an unanswered CHANGE");
+    EXPECT_EQ(cardSecrets().puk, pending.next);
+    std::cout << "fault points exercised (CHANGE executed, answer lost): 1" << std::endl;
+    RecordProperty("faultPoints", 1);
+}
+
+// A card that holds neither candidate PUK (re-issued elsewhere, tampered): the repair may spend the current
+// and the next candidate once, and must then stop — the PUK counter is never exhausted by the daemon, so
+// the support desk keeps a try, whatever the user does next (begin again, reset again, restart).
+TEST_F(UnlockFaultTest, CardHoldingNeitherPukKeepsATryForTheSupportDesk) {
+    killDaemon();
+    startDaemon("rotate:pause");
+    connectAndWaitForCard();
+    json approved = toApproved(*client_);
+    send("unlock.resetApproved", {{"flowId", approved["flowId"]}, {"newPin", NEW_PIN}});
+    ASSERT_TRUE(waitPaused(20s)) << "the daemon did not pause at the rotate step";
+    vcardCli({"set", "--state", cardFile_.string(), "--puk", "99887766"});
+    killDaemon();
+    fs::remove(pauseFile());
+
+    startDaemon();
+    connectAndWaitForCard();
+    std::vector<std::string> answers;
+    json firstBegin = client_->call("unlock.begin", {{"reader", reader()}});
+    answers.push_back(firstBegin.dump());
+    EXPECT_GE(cardSecrets().pukTriesLeft, 1) << "the repair blocked the PUK";
+    json secondBegin = client_->call("unlock.begin", {{"reader", reader()}});
+    answers.push_back(secondBegin.dump());
+    EXPECT_GE(cardSecrets().pukTriesLeft, 1) << "a second begin spent the last PUK try";
+    if (secondBegin.contains("result") && secondBegin["result"]["step"] == "approved") {
+        json reset = client_->call("unlock.resetApproved",
+                                   {{"flowId", secondBegin["result"]["flowId"]}, {"newPin", NEW_PIN}});
+        answers.push_back(reset.dump());
+        EXPECT_EQ(reasonOf(reset), "PUK_INCORRECT") << reset.dump();
+        EXPECT_GE(cardSecrets().pukTriesLeft, 1) << "resetApproved spent the last PUK try";
+    }
+    killDaemon();
+    startDaemon();
+    connectAndWaitForCard();
+    answers.push_back(client_->call("unlock.begin", {{"reader", reader()}}).dump());
+    const CardSecrets card = cardSecrets();
+    EXPECT_GE(card.pukTriesLeft, 1) << "after a restart the repair spent the last PUK try";
+    EXPECT_GE(card.pukTriesLeft, card.pukRetries - 2) << "more than two PUK tries spent in all";
+    EXPECT_EQ(card.pin, NEW_PIN) << "the PIN set before the fault was replaced";
+    for (const auto& answer : answers) std::cout << "answer: " << answer.substr(0, 300) << std::endl;
+    std::cout << "PUK tries left: " << card.pukTriesLeft << " of " << card.pukRetries << std::endl;
 }
 
 TEST_F(UnlockFaultTest, AuthorityUnreachableAtEachCallOfTheSmsRoute) {
