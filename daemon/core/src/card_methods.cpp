@@ -163,8 +163,21 @@ void pinChange(CardService& service, const json& params, const std::shared_ptr<R
     if (!secrets.contains("newPin")) invalidParam("newPin", "newPin must be a string");
     std::shared_ptr<Secret> oldPin = secrets["oldPin"];
     std::shared_ptr<Secret> newPin = secrets["newPin"];
-    service.post(reader, [responder, oldPin, newPin](ReaderSession& session) {
+    bool confirmLastTry = false;
+    if (auto it = params.find("confirmLastTry"); it != params.end()) {
+        if (!it->is_boolean()) invalidParam("confirmLastTry", "confirmLastTry must be a boolean");
+        confirmLastTry = it->get<bool>();
+    }
+    service.post(reader, [responder, oldPin, newPin, confirmLastTry](ReaderSession& session) {
         complete(responder, [&]() -> json {
+            card::enforcePinPolicy(*newPin);  // a weak new PIN is refused before any try is at stake
+            if (!confirmLastTry) {
+                // A stray or hostile call must never spend the last try: the user confirms it explicitly.
+                const card::PinRetries pin = session.refreshPin();
+                if (pin.state == card::PinRetries::State::NotVerified && pin.retriesLeft == 1u) {
+                    throw RpcError(Reason::PinLastTry, {{"retriesLeft", 1}}, "pin.change at the last try");
+                }
+            }
             const card::PinResult result = session.card().changePin(*oldPin, *newPin);
             oldPin->clear();
             newPin->clear();

@@ -420,6 +420,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     /// Posts `work` (which returns the result JSON) to the pool and completes `responder` from there.
     void run(const std::shared_ptr<Responder>& responder, std::function<json()> work) {
+        client();  // AUTHORITY_NOT_CONFIGURED before anything else, for every unlock.* method
         pool_.post([responder, work = std::move(work)] {
             json result;
             try {
@@ -519,13 +520,23 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         return out;
     }
 
+    /// stepOf(status), and "expired" for an approval whose authorisedUntil has passed.
+    std::string stepAt(const RequestStatus& status) const {
+        std::string step = stepOf(status);
+        if (step == "approved" && status.authorisedUntil) {
+            const auto until = parseIso(*status.authorisedUntil);
+            if (until && *until <= clock_.now().time_since_epoch().count()) step = "expired";
+        }
+        return step;
+    }
+
     /// Applies a fresh authority status to `flow` (work mutex held); announces a step change; keeps the
     /// pending record in step.
     void applyStatus(Flow& flow, const RequestStatus& status) {
         const std::string before = flow.step;
         flow.status = status;
         flow.route = status.route;
-        std::string step = stepOf(status);
+        std::string step = stepAt(status);
         // A journalled rotation is waiting for the user's PIN: the request is authorised whatever its route.
         flow.step = step;
         if (step != before) {
@@ -682,20 +693,33 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         try {
             credential = authority([&](AuthorityClient& c) { return c.credential(flow.requestId); });
         } catch (const RpcError& e) {
+            const bool refused = e.reason() == Reason::ApprovalExpired || e.reason() == Reason::WrongState ||
+                                 e.reason() == Reason::RequestNotFound;
+            if (!refused) throw;  // unreachable and such: the journal keeps the authorised request for later
+            // The authority will not release these PUKs any more. No card command was sent for this journal
+            // unless it is past Reset (and then a repair finished it, or the request was completed).
+            const bool cardTouched = journal && journal->step >= JournalStep::Rotate;
+            store_.removeJournal(flow.cardId);
             if (e.reason() == Reason::ApprovalExpired) {
-                store_.removeJournal(flow.cardId);
                 flow.step = "expired";
-                keepPending(flow.cardId, flow.cardSerial, flow.requestId, flow.fingerprint, flow.slot,
-                            flow.step);
-            } else if (e.reason() == Reason::WrongState && journal &&
-                       journal->step == JournalStep::Complete) {
-                // The authority completed already (our `complete` went through, its answer was lost).
-                store_.removeJournal(flow.cardId);
-                flow.step = "done";
-                keepPending(flow.cardId, flow.cardSerial, flow.requestId, flow.fingerprint, flow.slot,
-                            flow.step);
-                return;
+            } else if (e.reason() == Reason::WrongState) {
+                // Completed already (a repair, or our own `complete` whose answer was lost), or withdrawn or
+                // rejected meanwhile.
+                std::optional<RequestStatus> latest;
+                try {
+                    latest = authority([&](AuthorityClient& c) { return c.status(flow.requestId); });
+                } catch (const RpcError&) {
+                }
+                if (latest && latest->state == "completed") {
+                    flow.step = "done";
+                    flow.pinFromEarlierAttempt = newPin != nullptr && (cardTouched || !journal);
+                    keepPending(flow.cardId, flow.cardSerial, flow.requestId, flow.fingerprint, flow.slot,
+                                flow.step);
+                    return;
+                }
+                if (latest) flow.step = stepAt(*latest);
             }
+            keepPending(flow.cardId, flow.cardSerial, flow.requestId, flow.fingerprint, flow.slot, flow.step);
             throw;
         }
         entry.epoch = credential.epoch;
@@ -958,6 +982,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     UploadAnswer upload(const std::string& flowId, const std::string& kind, const std::string& body) {
         try {
+            client();
             if (!isAttachmentKind(kind)) invalidParam("kind", "unknown attachment kind");
             auto flow = findFlow(flowId);
             std::lock_guard work(flow->work);
@@ -1091,7 +1116,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
             schedulePoll(cardId, pending->createdAt, item.attempts + 1);
             return;
         }
-        const std::string step = stepOf(status);
+        const std::string step = stepAt(status);
         // Keep the flows of this card in step.
         std::vector<std::shared_ptr<Flow>> flows;
         {
@@ -1106,12 +1131,12 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
             flow->status = status;
             flow->step = step;
         }
+        keepPending(cardId, pending->cardSerial, pending->requestId, pending->fingerprint, pending->slot,
+                    step);
         if (step != pending->step) {
             spdlog::info("unlock: request {}… is now {}", pending->requestId.substr(0, 8), step);
             notify(changeJson(cardId, pending->requestId, step, status));
         }
-        keepPending(cardId, pending->cardSerial, pending->requestId, pending->fingerprint, pending->slot,
-                    step);
     }
 
     void pollLoop() {

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -152,8 +153,11 @@ bool isStoreCardId(std::string_view cardId) noexcept {
 }
 
 void writeFileAtomically(const fs::path& path, std::string_view content) {
+    // A temp name of its own per write: two threads writing one record must not share (and rename away)
+    // each other's temp file.
+    static std::atomic<std::uint64_t> counter{0};
     fs::path temp = path;
-    temp += ".tmp";
+    temp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
     {
         Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (fd.get() < 0) fail("cannot create " + temp.string());

@@ -151,6 +151,11 @@ TEST_F(DaemonTest, WrongPinCountsDownThenBlocks) {
     EXPECT_EQ(first["error"]["data"]["reason"], "PIN_INCORRECT");
     EXPECT_EQ(first["error"]["data"]["retriesLeft"], 2);
     client.call("pin.change", params);
+    // One try left: refused without touching the card unless the caller confirms the last try.
+    auto unconfirmed = client.call("pin.change", params);
+    EXPECT_EQ(unconfirmed["error"]["data"]["reason"], "PIN_LAST_TRY") << unconfirmed.dump();
+    EXPECT_EQ(card_->show().at("pinTriesLeft"), 1);
+    params["confirmLastTry"] = true;
     auto third = client.call("pin.change", params);
     EXPECT_EQ(third["error"]["data"]["reason"], "PIN_BLOCKED") << third.dump();
     auto fourth = client.call("pin.change",

@@ -205,7 +205,11 @@ TEST_F(DaemonCore, WrongPinCountsDownThenBlocks) {
     EXPECT_EQ(first["error"]["data"]["retriesLeft"], 2);
     EXPECT_EQ(call("pin.change", params)["error"]["data"]["retriesLeft"], 1);
     EXPECT_EQ(result("cards.list")[0]["pin"], (json{{"state", "ok"}, {"retriesLeft", 1}}));
-    EXPECT_EQ(reason("pin.change", params), reasonName(Reason::PinBlocked));
+    EXPECT_EQ(reason("pin.change", params), reasonName(Reason::PinLastTry)) << "the last try needs a yes";
+    EXPECT_EQ(card_->show()["pinTriesLeft"], 1);
+    json confirmed = params;
+    confirmed["confirmLastTry"] = true;
+    EXPECT_EQ(reason("pin.change", confirmed), reasonName(Reason::PinBlocked));
     EXPECT_EQ(result("cards.list")[0]["pin"], (json{{"state", "blocked"}, {"retriesLeft", 0}}));
     // Even the right PIN cannot change it now.
     EXPECT_EQ(reason("pin.change", {{"reader", reader_}, {"oldPin", "123456"}, {"newPin", "258014"}}),

@@ -275,7 +275,8 @@ TEST_F(CardMethods, ExportPemAndDer) {
 
 TEST_F(CardMethods, WrongPinCountsDownAndIsCached) {
     insertCard();
-    transport_->add({step(SELECT, SELECT_OK), step(changePinCmd("000000", "258014"), "63C2")});
+    transport_->add({step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3"), step(SELECT, SELECT_OK),
+                     step(changePinCmd("000000", "258014"), "63C2")});
     auto r = call("pin.change", {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}});
     json error = r->error();
     EXPECT_EQ(error["code"], -32000);
@@ -287,7 +288,8 @@ TEST_F(CardMethods, WrongPinCountsDownAndIsCached) {
 
 TEST_F(CardMethods, BlockedPin) {
     insertCard();
-    transport_->add({step(SELECT, SELECT_OK), step(changePinCmd("000000", "258014"), "6983")});
+    transport_->add({step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3"), step(SELECT, SELECT_OK),
+                     step(changePinCmd("000000", "258014"), "6983")});
     auto r = call("pin.change", {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}});
     EXPECT_EQ(r->reason(), reasonName(Reason::PinBlocked));
     EXPECT_EQ(call("cards.list")->result()[0]["pin"], (json{{"state", "blocked"}, {"retriesLeft", 0}}));
@@ -308,10 +310,19 @@ TEST_F(CardMethods, PolicyViolationNeverReachesTheCard) {
 
 TEST_F(CardMethods, SuccessRefreshesPinState) {
     insertCard("63C1");
+    // One try left: pin.change needs confirmLastTry (the state is read first; the card is not touched).
+    transport_->add({step(SELECT, SELECT_OK), step(PIN_STATUS, "63C1")});
+    EXPECT_EQ(call("pin.change", {{"reader", READER}, {"oldPin", "123456"}, {"newPin", "258014"}})->error(),
+              (json{{"code", -32000},
+                    {"message", info(Reason::PinLastTry).message},
+                    {"data", {{"reason", "PIN_LAST_TRY"}, {"retriesLeft", 1}}}}));
+    EXPECT_TRUE(transport_->finished());
     transport_->add({step(SELECT, SELECT_OK), step(changePinCmd("123456", "258014"), "9000"),
                      step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3")});
     json result =
-        call("pin.change", {{"reader", READER}, {"oldPin", "123456"}, {"newPin", "258014"}})->result();
+        call("pin.change",
+             {{"reader", READER}, {"oldPin", "123456"}, {"newPin", "258014"}, {"confirmLastTry", true}})
+            ->result();
     EXPECT_EQ(result, (json{{"ok", true}, {"retriesLeft", 3}}));
     EXPECT_EQ(call("cards.list")->result()[0]["pin"], (json{{"state", "ok"}, {"retriesLeft", 3}}));
     EXPECT_TRUE(transport_->finished());
@@ -319,7 +330,8 @@ TEST_F(CardMethods, SuccessRefreshesPinState) {
 
 TEST_F(CardMethods, PinParamsAreWipedInPlace) {
     insertCard();
-    transport_->add({step(SELECT, SELECT_OK), step(changePinCmd("000000", "258014"), "63C2")});
+    transport_->add({step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3"), step(SELECT, SELECT_OK),
+                     step(changePinCmd("000000", "258014"), "63C2")});
     json params = {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}};
     auto r = call("pin.change", params);
     EXPECT_EQ(params["oldPin"], "");

@@ -75,6 +75,7 @@ enum class Reason : std::uint8_t {
     AttachmentsMissing,
     ApprovalExpired,
     RequestNotFound,
+    PinLastTry,
 };
 
 /// One row of the reason table.
@@ -86,7 +87,7 @@ struct ReasonInfo {
 };
 
 /// The reason table, in the order of `Reason`.
-inline constexpr std::array<ReasonInfo, 48> REASONS{{
+inline constexpr std::array<ReasonInfo, 49> REASONS{{
     {Reason::ParseError, "PARSE_ERROR", RpcCode::ParseError, "The request could not be parsed."},
     {Reason::InvalidRequest, "INVALID_REQUEST", RpcCode::InvalidRequest,
      "The request is not a valid JSON-RPC 2.0 request."},
@@ -159,6 +160,8 @@ inline constexpr std::array<ReasonInfo, 48> REASONS{{
     {Reason::ApprovalExpired, "APPROVAL_EXPIRED", RpcCode::ApplicationError, "The approval has expired."},
     {Reason::RequestNotFound, "REQUEST_NOT_FOUND", RpcCode::ApplicationError,
      "The unlock service no longer knows the request."},
+    {Reason::PinLastTry, "PIN_LAST_TRY", RpcCode::ApplicationError,
+     "One PIN try is left; repeat the call with confirmLastTry: true to spend it."},
 }};
 
 /// The table row of `reason`. Never throws.
