@@ -351,7 +351,8 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Flow>> flows_;
-    std::map<std::string, PollItem> polls_;  ///< by card id
+    std::map<std::string, PollItem> polls_;          ///< by card id
+    std::map<std::string, std::mutex> cardMutexes_;  ///< by card id; never erased (a few per machine)
     bool stopping_ = false;
     std::condition_variable pollWake_;
     std::thread poller_;
@@ -673,9 +674,35 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
 
     // ----- the reset transaction ------------------------------------------------------------------------
 
+    [[noreturn]] static void throwStuck(const JournalEntry& journal) {
+        throw RpcError(Reason::PukMismatch, {{"requestId", journal.requestId}},
+                       "card " + journal.cardId.substr(0, 8) + "… refused the PUKs before (journal stuck)");
+    }
+
+    /// Runs the card part; when the card refuses the PUKs, marks the journal stuck so that no later run
+    /// spends another try on them, and rethrows.
+    template <typename Work>
+    auto refusalsStick(JournalEntry& entry, Work work) {
+        try {
+            return work();
+        } catch (const PinRefusedError&) {
+            entry.stuck = true;
+            try {
+                store_.writeJournal(entry, true);
+            } catch (const std::exception& e) {
+                spdlog::error("unlock: cannot mark the journal stuck: {}", e.what());
+            }
+            spdlog::error(
+                "unlock: card {}… refused the authority's PUKs; journal marked stuck, no more tries",
+                entry.cardId.substr(0, 8));
+            throw;
+        }
+    }
+
     /// Fetches the PUKs, rotates on the card (setting `newPin` unless an earlier run did), completes.
     /// `flow` is locked by the caller. Leaves the journal behind on any failure.
     void performReset(Flow& flow, const Secret* newPin) {
+        std::lock_guard cardWork(cardMutex(flow.cardId));
         // Another request's rotation left half done on this card comes first.
         if (auto other = store_.journal(flow.cardId); other && other->requestId != flow.requestId) {
             repair(flow.reader, *other);
@@ -685,6 +712,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
             }
         }
         std::optional<JournalEntry> journal = store_.journal(flow.cardId);
+        if (journal && journal->stuck) throwStuck(*journal);
         JournalEntry entry =
             journal ? *journal
                     : JournalEntry{
@@ -731,18 +759,20 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         RotationOutcome outcome;
         Timing* timing = currentTiming;  // the card job runs on the reader's worker, not on this thread
         if (entry.step != JournalStep::Complete) {
-            flow.pin = onCard(flow.reader, [&](ReaderSession& session) {
-                checkCard(session, flow);
-                card::PinRetries pin;
-                session.card().exclusive([&](card::PivApplication& piv) {
-                    PivPukCard puk(piv);
-                    outcome =
-                        rotateOnCard(puk, entry, holder, credential, newPin,
-                                     [this, timing](const JournalEntry& e) { writeJournal(e, timing); });
-                    pin = piv.pinRetries();  // in the same transaction: no second SELECT
+            flow.pin = refusalsStick(entry, [&] {
+                return onCard(flow.reader, [&](ReaderSession& session) {
+                    checkCard(session, flow);
+                    card::PinRetries pin;
+                    session.card().exclusive([&](card::PivApplication& piv) {
+                        PivPukCard puk(piv);
+                        outcome =
+                            rotateOnCard(puk, entry, holder, credential, newPin,
+                                         [this, timing](const JournalEntry& e) { writeJournal(e, timing); });
+                        pin = piv.pinRetries();  // in the same transaction: no second SELECT
+                    });
+                    session.updatePin(pin);
+                    return pinToJson(pin);
                 });
-                session.updatePin(pin);
-                return pinToJson(pin);
             });
             spdlog::info("unlock: card {}… reset and rotated to epoch {}", flow.cardId.substr(0, 8),
                          entry.nextEpoch);
@@ -775,6 +805,19 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         polls_.erase(entry.cardId);
     }
 
+    /// The mutex that serialises rotations and repairs of one card (an insertion and a begin may both want
+    /// to repair it; two repairs at once would each spend a PUK try).
+    std::mutex& cardMutex(const std::string& cardId) {
+        std::lock_guard lock(mutex_);
+        return cardMutexes_[cardId];
+    }
+
+    /// repair() of the card's journal as it is once no other rotation of the card runs (it may be gone).
+    void repairLatest(const std::string& reader, const std::string& cardId) {
+        std::lock_guard cardWork(cardMutex(cardId));
+        if (auto journal = store_.journal(cardId)) repair(reader, *journal);
+    }
+
     /// Finishes a journalled rotation without the user: Complete → `complete`; Rotate → credential, CHANGE,
     /// `complete`. Credential/Reset are left for the user's next call (their PIN is needed). Throws.
     void repair(const std::string& reader, JournalEntry entry) {
@@ -783,18 +826,25 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
             return;
         }
         if (entry.step != JournalStep::Rotate) return;
+        if (entry.stuck) {
+            spdlog::warn("unlock: card {}… refused the authority's PUKs before; not repairing (support)",
+                         entry.cardId.substr(0, 8));
+            return;
+        }
         spdlog::info("unlock: repairing the interrupted PUK rotation of card {}…", entry.cardId.substr(0, 8));
         Credential credential = authority([&](AuthorityClient& c) { return c.credential(entry.requestId); });
-        onCard(reader, [&](ReaderSession& session) {
-            if (session.snapshot().cardId != entry.cardId) {
-                throw RpcError(Reason::CardChanged, {}, "another card is in '" + reader + "'");
-            }
-            session.card().exclusive([&](card::PivApplication& piv) {
-                PivPukCard puk(piv);
-                rotateOnCard(puk, entry, PukHolder::Unknown, credential, nullptr,
-                             [this](const JournalEntry& e) { writeJournal(e); });
+        refusalsStick(entry, [&] {
+            onCard(reader, [&](ReaderSession& session) {
+                if (session.snapshot().cardId != entry.cardId) {
+                    throw RpcError(Reason::CardChanged, {}, "another card is in '" + reader + "'");
+                }
+                session.card().exclusive([&](card::PivApplication& piv) {
+                    PivPukCard puk(piv);
+                    rotateOnCard(puk, entry, PukHolder::Unknown, credential, nullptr,
+                                 [this](const JournalEntry& e) { writeJournal(e); });
+                });
+                session.refreshPin();
             });
-            session.refreshPin();
         });
         credential.currentPuk.clear();
         credential.nextPuk.clear();
@@ -832,7 +882,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         // A rotation interrupted earlier on this card: finish what needs no PIN now.
         if (auto journal = store_.journal(flow->cardId); journal && journal->step >= JournalStep::Rotate) {
             try {
-                repair(reader, *journal);
+                repairLatest(reader, journal->cardId);
             } catch (const std::exception& e) {
                 spdlog::warn("unlock: repair of card {}… failed: {}", flow->cardId.substr(0, 8), e.what());
             }
@@ -1079,7 +1129,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         if (!client_) return;
         if (auto journal = store_.journal(cardId); journal && journal->step >= JournalStep::Rotate) {
             try {
-                repair(reader, *journal);
+                repairLatest(reader, journal->cardId);
             } catch (const std::exception& e) {
                 spdlog::warn("unlock: repair of card {}… on insertion failed: {}", cardId.substr(0, 8),
                              e.what());

@@ -85,6 +85,7 @@ std::optional<JournalEntry> journalFrom(const json& j) {
     e.epoch = number(j, "epoch");
     e.nextEpoch = number(j, "nextEpoch");
     e.updatedAt = text(j, "updatedAt");
+    e.stuck = j.value("stuck", false);
     const auto step = parseJournalStep(text(j, "step"));
     if (!step || e.requestId.empty() || !isStoreCardId(e.cardId)) return std::nullopt;
     e.step = *step;
@@ -197,7 +198,7 @@ void UnlockStore::writeJournal(const JournalEntry& e, bool durable) const {
     const json j = {{"cardId", e.cardId},       {"cardSerial", e.cardSerial},
                     {"requestId", e.requestId}, {"epoch", e.epoch},
                     {"nextEpoch", e.nextEpoch}, {"step", std::string(toString(e.step))},
-                    {"updatedAt", e.updatedAt}};
+                    {"updatedAt", e.updatedAt}, {"stuck", e.stuck}};
     writeFileAtomically(recordPath(dir_, "journal-", e.cardId), j.dump() + "\n", durable);
 }
 

@@ -289,7 +289,10 @@ TEST_F(UnlockFaultTest, CardHoldingNeitherPukKeepsATryForTheSupportDesk) {
         json reset = client_->call("unlock.resetApproved",
                                    {{"flowId", secondBegin["result"]["flowId"]}, {"newPin", NEW_PIN}});
         answers.push_back(reset.dump());
-        EXPECT_EQ(reasonOf(reset), "PUK_INCORRECT") << reset.dump();
+        // The refusal marked the journal stuck: no PUK is tried again (docs/api.md §4.5, PUK rotation).
+        const int before = cardSecrets().pukTriesLeft;
+        EXPECT_EQ(reasonOf(reset), "PUK_MISMATCH") << reset.dump();
+        EXPECT_EQ(cardSecrets().pukTriesLeft, before) << "resetApproved tried a PUK on a stuck card";
         EXPECT_GE(cardSecrets().pukTriesLeft, 1) << "resetApproved spent the last PUK try";
     }
     killDaemon();

@@ -76,6 +76,7 @@ enum class Reason : std::uint8_t {
     ApprovalExpired,
     RequestNotFound,
     PinLastTry,
+    PukMismatch,
 };
 
 /// One row of the reason table.
@@ -87,7 +88,7 @@ struct ReasonInfo {
 };
 
 /// The reason table, in the order of `Reason`.
-inline constexpr std::array<ReasonInfo, 49> REASONS{{
+inline constexpr std::array<ReasonInfo, 50> REASONS{{
     {Reason::ParseError, "PARSE_ERROR", RpcCode::ParseError, "The request could not be parsed."},
     {Reason::InvalidRequest, "INVALID_REQUEST", RpcCode::InvalidRequest,
      "The request is not a valid JSON-RPC 2.0 request."},
@@ -162,6 +163,8 @@ inline constexpr std::array<ReasonInfo, 49> REASONS{{
      "The unlock service no longer knows the request."},
     {Reason::PinLastTry, "PIN_LAST_TRY", RpcCode::ApplicationError,
      "One PIN try is left; repeat the call with confirmLastTry: true to spend it."},
+    {Reason::PukMismatch, "PUK_MISMATCH", RpcCode::ApplicationError,
+     "The card refused the unlock service's PUKs before; nothing is tried again until support clears it."},
 }};
 
 /// The table row of `reason`. Never throws.

@@ -34,6 +34,9 @@ struct JournalEntry {
     std::uint64_t nextEpoch = 0;
     JournalStep step = JournalStep::Credential;
     std::string updatedAt;  ///< ISO 8601, for people reading the folder
+    /// The card refused the PUKs the authority released: nothing is tried again automatically (every try
+    /// spent would bring the PUK closer to blocked); the support desk clears it by deleting the file.
+    bool stuck = false;
 };
 
 /// One card's review request that the daemon remembers across restarts.
