@@ -136,6 +136,7 @@ int runDaemon(const CommandLine& cli) {
     unlockOptions.stateDir = config.stateDir;
     unlockOptions.port = [&port] { return port.load(); };
     unlockOptions.pollInterval = std::chrono::seconds(config.authority.pollSeconds);
+    unlockOptions.offlineUrl = config.authority.offlineUrl;
     unlockOptions.afterJournalWrite = faultHook(config.stateDir);
     std::unique_ptr<unlock::UnlockService> unlocking;
     try {

@@ -253,6 +253,13 @@ void readAuthority(Reader& r, const json& value, AuthorityConfig& authority, con
             r.unsignedIn(key, field, authority.requestTimeoutSeconds, 1, 600);
         } else if (name == "retries") {
             r.unsignedIn(key, field, authority.retries, 0, 10);
+        } else if (name == "offlineUrl") {
+            std::string problem;
+            if (!field.is_string() || !parseHttpsUrl(field.get<std::string>(), problem)) {
+                r.problem(key, "must be an https:// URL");
+            } else {
+                authority.offlineUrl = field.get<std::string>();
+            }
         } else if (name == "pollSeconds") {
             r.unsignedIn(key, field, authority.pollSeconds, 1, 3600);
         } else {

@@ -222,8 +222,15 @@ void CardService::Worker::updatePin(const card::PinRetries& pin) noexcept {
     try {
         service_.publish(reader_, [&](ReaderState& state) { state.pin = pin; });
         if (snapshot_) {
+            const bool changed = !(snapshot_->pin == pin);
             snapshot_->pin = pin;
             publishCard();
+            // Every open page shows the PIN state: tell them when a PIN operation changed it.
+            if (changed) {
+                service_.broadcast(
+                    "card.pinChanged",
+                    {{"reader", reader_}, {"cardId", snapshot_->cardId}, {"pin", pinToJson(pin)}});
+            }
         }
     } catch (...) {
         // publish only allocates; losing a cache update is harmless

@@ -108,11 +108,13 @@ std::string_view contentTypeFor(const std::filesystem::path& file) {
 
 std::vector<std::pair<std::string, std::string>> securityHeaders(std::uint16_t port) {
     const std::string p = std::to_string(port);
-    // connect-src names our wss origins explicitly: older browsers do not let 'self' cover wss:.
+    // connect-src names our wss origins explicitly: older browsers do not let 'self' cover wss:. A CSP
+    // host-source cannot hold an IPv6 literal (Chrome logs "wss://[::1]:…" as invalid), so a page served
+    // from https://[::1]:PORT relies on 'self', which CSP Level 3 browsers extend to wss: on the same host.
     std::string csp =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self' wss://127.0.0.1:" +
-        p + " wss://localhost:" + p + " wss://[::1]:" + p +
+        p + " wss://localhost:" + p +
         "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     return {
         {"Content-Security-Policy", std::move(csp)},

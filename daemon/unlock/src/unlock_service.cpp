@@ -857,8 +857,9 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
         CardFacts facts = onCard(reader, [&](ReaderSession& s) { return readFacts(s, slot); });
         const auto t = std::chrono::system_clock::time_point(clock_.now());
         if (t >= facts.notAfter) {
-            throw RpcError(Reason::CertExpired, {{"notAfter", facts.notAfterIso}, {"offline", true}},
-                           "the certificate has expired");
+            json extra = {{"notAfter", facts.notAfterIso}, {"offline", true}};
+            if (!options_.offlineUrl.empty()) extra["offlineUrl"] = options_.offlineUrl;
+            throw RpcError(Reason::CertExpired, std::move(extra), "the certificate has expired");
         }
         if (t < facts.notBefore) {
             throw RpcError(Reason::CertNotYetValid, {{"notBefore", facts.notBeforeIso}},

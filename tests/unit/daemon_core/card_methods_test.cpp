@@ -283,6 +283,11 @@ TEST_F(CardMethods, WrongPinCountsDownAndIsCached) {
     EXPECT_EQ(error["data"]["reason"], reasonName(Reason::PinIncorrect));
     EXPECT_EQ(error["data"]["retriesLeft"], 2);
     EXPECT_EQ(call("cards.list")->result()[0]["pin"], (json{{"state", "ok"}, {"retriesLeft", 2}}));
+    // Other open pages learn the new PIN state.
+    const json changed = sink_.waitFor("card.pinChanged");
+    EXPECT_EQ(changed["reader"], READER);
+    EXPECT_EQ(changed["pin"], (json{{"state", "ok"}, {"retriesLeft", 2}}));
+    EXPECT_FALSE(changed.value("cardId", "").empty());
     EXPECT_TRUE(transport_->finished());
 }
 

@@ -16,7 +16,7 @@ std::string target(std::string_view flow, std::string_view kind) {
 }
 
 // A header that passes every check; tests break one thing at a time.
-UploadHeader goodHeader(const std::string& path) {
+UploadHeader goodHeader(std::string_view path) {  // the header views `path`: keep it alive
     UploadHeader header;
     header.method = "PUT";
     header.target = path;

@@ -81,7 +81,7 @@ TEST_F(AuthorityConfigTest, DefaultsWhenAbsent) {
 TEST_F(AuthorityConfigTest, AllKeysRead) {
     const auto load = loadText(R"({"authority": {"url": "https://127.0.0.1:8443", "caFile": "ca.pem",
         "tokenFile": "/etc/cardbridge/token", "connectTimeoutSeconds": 3, "requestTimeoutSeconds": 20,
-        "retries": 0}})");
+        "retries": 0, "pollSeconds": 5, "offlineUrl": "https://www.szyxhc.com/offline-unlock"}})");
     EXPECT_TRUE(load.problems.empty()) << load.problems.front();
     EXPECT_EQ(load.config.authority.url, "https://127.0.0.1:8443");
     EXPECT_EQ(load.config.authority.caFile, dir_ / "ca.pem");  // relative to the config's folder
@@ -89,11 +89,14 @@ TEST_F(AuthorityConfigTest, AllKeysRead) {
     EXPECT_EQ(load.config.authority.connectTimeoutSeconds, 3u);
     EXPECT_EQ(load.config.authority.requestTimeoutSeconds, 20u);
     EXPECT_EQ(load.config.authority.retries, 0u);
+    EXPECT_EQ(load.config.authority.pollSeconds, 5u);
+    EXPECT_EQ(load.config.authority.offlineUrl, "https://www.szyxhc.com/offline-unlock");
 }
 
 TEST_F(AuthorityConfigTest, EveryBadValueIsAProblemAndKeepsItsDefault) {
     const auto load = loadText(R"({"authority": {"url": "http://127.0.0.1:8443", "caFile": "",
-        "tokenFile": 5, "connectTimeoutSeconds": 0, "requestTimeoutSeconds": 601, "retries": 11, "proxy": 1}})");
+        "tokenFile": 5, "connectTimeoutSeconds": 0, "requestTimeoutSeconds": 601, "retries": 11, "proxy": 1,
+        "pollSeconds": 0, "offlineUrl": "http://example.cn/x"}})");
     EXPECT_TRUE(hasProblem(load, "authority.url: 'http://127.0.0.1:8443' must start with https://"));
     EXPECT_TRUE(hasProblem(load, "authority.caFile: must not be empty"));
     EXPECT_TRUE(hasProblem(load, "authority.tokenFile: expected a string"));
@@ -101,6 +104,9 @@ TEST_F(AuthorityConfigTest, EveryBadValueIsAProblemAndKeepsItsDefault) {
     EXPECT_TRUE(hasProblem(load, "authority.requestTimeoutSeconds: 601 is outside 1-600"));
     EXPECT_TRUE(hasProblem(load, "authority.retries: 11 is outside 0-10"));
     EXPECT_TRUE(hasProblem(load, "authority: unknown key 'proxy'"));
+    EXPECT_TRUE(hasProblem(load, "authority.pollSeconds: 0 is outside 1-3600"));
+    EXPECT_TRUE(hasProblem(load, "authority.offlineUrl: must be an https:// URL"));
+    EXPECT_TRUE(load.config.authority.offlineUrl.empty());
     EXPECT_TRUE(load.config.authority.url.empty());
     EXPECT_EQ(load.config.authority.retries, 2u);
     EXPECT_TRUE(hasProblem(loadText(R"({"authority": []})"), "authority: expected an object"));
@@ -132,7 +138,10 @@ TEST_F(AuthorityConfigTest, ClientOptionsReadTheCaAndTheFirstTokenLine) {
 
 TEST_F(AuthorityConfigTest, ClientOptionsRefuseATokenOthersCanRead) {
     std::ofstream(dir_ / "ca.pem") << "x";
-    AuthorityConfig config{"https://127.0.0.1", dir_ / "ca.pem", dir_ / "token", 10, 30, 2};
+    AuthorityConfig config;
+    config.url = "https://127.0.0.1";
+    config.caFile = dir_ / "ca.pem";
+    config.tokenFile = dir_ / "token";
     writeToken("tok\n", fs::perms::owner_read | fs::perms::group_read);
     EXPECT_THROW((void)unlock::clientOptionsFromConfig(config), unlock::AuthorityConfigError);
     writeToken("# only a comment\n", fs::perms::owner_read | fs::perms::owner_write);

@@ -37,6 +37,7 @@ struct AuthorityConfig {
     unsigned requestTimeoutSeconds = 30;  ///< writing the request and reading the response, per attempt
     unsigned retries = 2;                 ///< extra attempts for calls that are safe to repeat
     unsigned pollSeconds = 30;            ///< first delay and shortest interval of review-status polling
+    std::string offlineUrl;  ///< the platform's page on the offline unlock procedure (CERT_EXPIRED), optional
 };
 
 /// The parts of an https:// URL the authority client needs.

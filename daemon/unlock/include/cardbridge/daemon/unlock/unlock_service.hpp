@@ -29,8 +29,9 @@ struct UnlockOptions {
     std::chrono::seconds pollMaxInterval{20 * 60};  ///< longest interval of status polling
     std::chrono::minutes flowIdle{120};             ///< a flow without calls for this long is forgotten
     unsigned threads = 2;                           ///< threads for authority calls
-    const Clock* clock = nullptr;                   ///< not owned; default SystemClock
-    Random* random = nullptr;                       ///< not owned; default SystemRandom (flow ids)
+    std::string offlineUrl;  ///< sent with CERT_EXPIRED as data.offlineUrl when set (authority.offlineUrl)
+    const Clock* clock = nullptr;  ///< not owned; default SystemClock
+    Random* random = nullptr;      ///< not owned; default SystemRandom (flow ids)
     /// Called right after each journal write, with the step written (fault injection: CARDBRIDGE_FAULT_AT).
     std::function<void(JournalStep)> afterJournalWrite;
 };
