@@ -155,6 +155,7 @@ const STRINGS = {
   "id.working": ["正在核对经办人信息…", "Checking the handler's details…"],
   "id.fixErrors": ["有 {n} 项信息需要修改。", "{n} fields need correcting."],
   "id.changedRestart": ["经办人信息已修改，将重新提交。", "The handler's details changed; they will be submitted again."],
+  "id.editLater": ["以下是已提交的经办人信息。如有修改，点击“下一步”后将重新提交申请（已上传的材料需要重新上传）；未修改则直接回到原步骤。", "These are the details you submitted. If you change them, \"Next\" submits a new request (uploaded files must be uploaded again); unchanged, it returns to where you were."],
 
   "field.organization.required": ["请填写机构名称。", "Enter the organisation's name."],
   "field.organization.length": ["机构名称应为 2–100 个字。", "The organisation's name must be 2–100 characters."],

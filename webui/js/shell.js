@@ -11,8 +11,10 @@ export const MIN_DAEMON_VERSION = "0.1.0";
 
 /** The SDK client for the daemon that served this page (same host and port: the page's CSP allows only it). */
 export function createClient() {
-  const port = Number(location.port) || 443;
-  return new CardBridge.Client({ host: location.hostname, ports: [port], minVersion: null });
+  const port = Number(location.port) || (location.protocol === "http:" ? 80 : 443);
+  // ws: only when a page is served over plain http (tests/web/support/mock-daemon.mjs); the daemon is https.
+  const scheme = location.protocol === "http:" ? "ws" : "wss";
+  return new CardBridge.Client({ host: location.hostname, ports: [port], scheme });
 }
 
 /** Runs fn (which rebuilds DOM) and puts focus and caret back on the element with the same id. */

@@ -164,6 +164,11 @@ function errorBox() {
   if (ui.error.reason === "FLOW_NOT_FOUND" || ui.error.reason === "CARD_CHANGED" || ui.error.reason === "REQUEST_NOT_FOUND") {
     extra.push(" ", h("button", { type: "button", class: "link", onclick: restart }, t("wizard.restart")));
   }
+  const missing = ui.error.reason === "ATTACHMENTS_MISSING" && Array.isArray(ui.error.data.missing) ? ui.error.data.missing : [];
+  if (missing.length) {
+    const list = missing.map((k) => t(`review.kind.${k}`)).join(getLang() === "zh" ? "、" : "; ");
+    extra.push(" ", t("review.missing", { list }));
+  }
   return h("div", { class: "notice error", id: "wizard-error", tabindex: "-1" }, reasonText(ui.error, getLang()), extra);
 }
 
@@ -351,7 +356,7 @@ function viewIdentify() {
   return [
     title("id.title"),
     h("p", { class: "muted" }, t("id.intro")),
-    editingLater ? h("p", { class: "notice warn" }, t("id.changedRestart")) : null,
+    editingLater ? h("p", { class: "notice warn" }, t("id.editLater")) : null,
     errorBox(),
     h("form", { class: "form", novalidate: true, "aria-labelledby": "step-title", "aria-busy": ui.busy ? "true" : "false", onsubmit: submitHandler },
       handlerField("organization", "id.organization", textInput("organization", { autocomplete: "organization", maxlength: 200 })),
@@ -511,6 +516,10 @@ async function pickFile(kind, file) {
       if (text) text.textContent = t("review.status.uploading", { percent });
     });
     ui.uploads[kind] = { ...ui.uploads[kind], state: "done", size: answer.size, contentType: answer.contentType, percent: 100 };
+    if (ui.error && ui.error.reason === "ATTACHMENTS_MISSING") {
+      const still = KINDS.filter((k) => ui.uploads[k].state !== "done");
+      ui.error = still.length ? { reason: "ATTACHMENTS_MISSING", data: { missing: still } } : null;
+    }
     announce(t("review.uploaded", { kind: label }));
   } catch (error) {
     ui.uploads[kind] = { ...ui.uploads[kind], state: "failed", error };
@@ -578,11 +587,9 @@ async function submitReview() {
   if (ui.busy) return;
   const missing = KINDS.filter((k) => ui.uploads[k].state !== "done");
   if (missing.length) {
-    ui.error = { reason: "ATTACHMENTS_MISSING", data: {} };
+    ui.error = { reason: "ATTACHMENTS_MISSING", data: { missing } };
     keepFocus(render);
-    const list = missing.map((k) => t(`review.kind.${k}`)).join(getLang() === "zh" ? "、" : "; ");
     const box = document.getElementById("wizard-error");
-    if (box) box.textContent = `${reasonText(ui.error, getLang())} ${t("review.missing", { list })}`;
     announce(box ? box.textContent : "", true);
     focus(document.getElementById(`up-${missing[0]}-file`));
     return;
@@ -609,7 +616,7 @@ function viewAttachments() {
       h("a", { class: "button", id: "export-form", href: `form.html?flow=${encodeURIComponent(flowId)}`, target: "_blank", rel: "noopener" }, t("review.exportForm")),
       h("span", { class: "spacer" }),
       h("button", { type: "button", class: "danger", id: "withdraw", onclick: withdraw, disabled: !!ui.busy }, busyLabel("review.withdrawing", t("review.withdraw")))),
-    h("h3", null, t("review.notes")),
+    h("h3", { class: "notes-title" }, t("review.notes")),
     h("ol", { class: "notes" }, h("li", null, t("review.note1")), h("li", null, t("review.note2")), h("li", null, t("review.note3"))),
     h("ul", { class: "uploads", "aria-label": t("review.title") }, KINDS.map(uploadRow)),
     h("p", { class: "hint", id: "review-limits" }, t("review.limits")),

@@ -426,7 +426,8 @@
   Client.prototype.daemonOrigin = function () {
     var host = this.options.host;
     if (host.indexOf(":") >= 0 && host.charAt(0) !== "[") host = "[" + host + "]";
-    return "https://" + host + ":" + (this.port || this.options.ports[0]);
+    var scheme = this.options.scheme === "ws" ? "http" : "https";
+    return scheme + "://" + host + ":" + (this.port || this.options.ports[0]);
   };
 
   /**

@@ -144,11 +144,15 @@ export function webSocketWith(options) {
  * A stand-in daemon on ws://127.0.0.1:port (port 0: any free one). handle(msg, conn) answers a request:
  * return a result, throw {code, message, data} for an error, or return undefined and answer later with
  * conn.reply(). conn.notify(method, params) pushes a notification; conn.drop() closes abruptly.
+ * http(req, res): optional handler of plain HTTP requests (static files of a mock daemon).
  */
-export async function startServer({ port = 0, hello = {}, handle = () => null } = {}) {
+export async function startServer({ port = 0, hello = {}, handle = () => null, http: onHttp = null } = {}) {
   const conns = new Set();
   const received = [];
-  const server = http.createServer((req, res) => { res.writeHead(404); res.end(); });
+  const server = http.createServer((req, res) => {
+    if (onHttp) onHttp(req, res);
+    else { res.writeHead(404); res.end(); }
+  });
   server.on("upgrade", (req, socket) => {
     const accept = crypto.createHash("sha1").update(req.headers["sec-websocket-key"] + GUID).digest("base64");
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
@@ -186,6 +190,8 @@ export async function startServer({ port = 0, hello = {}, handle = () => null } 
     port: server.address().port,
     conns,
     received,
+    /** Sends a notification to every connection. */
+    broadcast(method, params) { for (const c of conns) c.notify(method, params); },
     /** Closes the server and drops every connection. */
     async stop() {
       for (const c of conns) c.drop();
