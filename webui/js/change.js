@@ -86,6 +86,18 @@ export function createChangeView(root, { client, store }) {
       return;
     }
     const blocked = card.pin && card.pin.state === "blocked";
+    if (blocked) {
+      // Nothing to type: the only way on is 忘记密码.
+      Object.assign(values, { oldPin: "", newPin: "", confirmPin: "", confirmLastTry: false });
+      const badge = pinBadge(card.pin);
+      parts.push(h("div", { class: "panel form" },
+        h("p", { class: "muted" }, `${t("change.card")}：${card.certificates[0] ? certName(card.certificates[0]) : card.cardId}（${card.reader}）`),
+        h("p", { id: "change-tries" }, `${t("pin.label")}：`, h("span", { class: `badge ${badge.tone}` }, badge.text)),
+        h("div", { class: "notice error", id: "change-result", tabindex: "-1" }, t("change.blocked"), " ",
+          h("a", { class: "button primary", href: unlockUrl(card.reader) }, t("cert.forgot")))));
+      replace(root, parts);
+      return;
+    }
     const lastTry = card.pin && card.pin.state === "ok" && card.pin.retriesLeft === 1;
     const oldError = h("p", { id: "change-old-error", class: "field-error", hidden: true });
     const oldInput = pinInput("change-old", values.oldPin, (e) => { values.oldPin = e.target.value; clearError(oldInput, oldError); },
