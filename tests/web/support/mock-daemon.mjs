@@ -16,8 +16,8 @@ const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; ch
 
 const rpcError = (reason, data = {}, code = -32000) => ({ code, message: reason, data: { reason, ...data } });
 
-/** Starts the mock. options: {port, pin: {state, retriesLeft}, expired}. Returns {port, server, state, approve, …}. */
-export async function startMockDaemon({ port = 0, pinState = { state: "blocked", retriesLeft: 0 }, expired = false } = {}) {
+/** Starts the mock. options: {port, pinState: {state, retriesLeft}, expired, version}. Returns {port, server, state, approve, …}. */
+export async function startMockDaemon({ port = 0, pinState = { state: "blocked", retriesLeft: 0 }, expired = false, version = "0.1.0" } = {}) {
   const now = Date.now();
   const cert = {
     slot: "9a",
@@ -197,7 +197,7 @@ export async function startMockDaemon({ port = 0, pinState = { state: "blocked",
     }
   }
 
-  server = await startServer({ port, handle, http });
+  server = await startServer({ port, handle, http, hello: { version } });
   const notify = (method, params) => server.broadcast(method, params);
   return {
     port: server.port,

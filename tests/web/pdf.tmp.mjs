@@ -1,0 +1,16 @@
+import { chromium } from "playwright-core";
+const base = process.argv[2];
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+const page = await ctx.newPage();
+await page.goto(base + "unlock.html");
+await page.click("#pre-start");
+await page.fill("#h-name", "李四"); await page.fill("#h-idNumber", "11010519491231002X"); await page.fill("#h-phone", "13900000000");
+await page.click("#id-next");
+await page.waitForSelector("#export-form");
+const [form] = await Promise.all([ctx.waitForEvent("page"), page.click("#export-form")]);
+await form.waitForSelector(".sheet");
+await form.emulateMedia({ media: "print" });
+await form.screenshot({ path: "/tmp/form-print.png", fullPage: true });
+await form.pdf({ path: "/tmp/form2.pdf", format: "A4", preferCSSPageSize: true });
+await browser.close();

@@ -1,0 +1,21 @@
+import { chromium } from "playwright-core";
+const base = process.argv[2];
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
+page.on("pageerror", (e) => console.log("pageerror:", e.message));
+let n = 0;
+const shot = async (name) => { await page.waitForTimeout(300); await page.screenshot({ path: `/tmp/c-${++n}-${name}.png`, fullPage: true }); };
+await page.goto(base + "#pin");
+await page.waitForSelector("#change-old");
+await page.fill("#change-old", "000000");
+await page.fill("#change-new", "258014");
+await page.fill("#change-confirm", "258014");
+await page.click("#change-submit");
+await shot("lasttry-required");
+await page.check("#change-lasttry");
+await page.click("#change-submit");
+await page.waitForSelector("#change-result");
+await shot("after-wrong");
+await browser.close();

@@ -1,0 +1,31 @@
+import { chromium } from "playwright-core";
+const base = process.argv[2];
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+page.on("pageerror", (e) => console.log("pageerror:", e.message));
+let n = 0;
+const shot = async (name) => { await page.waitForTimeout(300); await page.screenshot({ path: `/tmp/dc-${++n}-${name}.png`, fullPage: true }); };
+const change = async (oldPin, newPin, confirmLast) => {
+  await page.fill("#change-old", oldPin);
+  await page.fill("#change-new", newPin);
+  await page.fill("#change-confirm", newPin);
+  if (confirmLast) await page.check("#change-lasttry");
+  await page.click("#change-submit");
+  await page.waitForSelector("#change-result");
+  console.log(await page.textContent("#change-result"));
+};
+await page.goto(base + "#pin");
+await page.waitForSelector("#change-old");
+await change("258014", "369258");
+await shot("changed");
+await change("000000", "258014");
+await shot("wrong-2");
+await change("000000", "258014");
+await shot("wrong-1");
+await change("000000", "258014", true);
+await shot("blocked");
+await page.goto(base + "#certs");
+await page.waitForTimeout(800);
+await shot("certs-blocked");
+await browser.close();

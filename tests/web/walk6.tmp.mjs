@@ -1,0 +1,16 @@
+import { chromium } from "playwright-core";
+const base = process.argv[2];
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"] });
+const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+page.on("pageerror", (e) => console.log("pageerror:", e.message));
+await page.goto(base);
+await page.getByRole("link", { name: /忘记密码：/ }).click();
+await page.click("#pre-start");
+await page.waitForSelector("#approved-next", { timeout: 30000 });
+await page.screenshot({ path: "/tmp/dr-5-approved-return.png" });
+await page.fill("#approved-new", "147258");
+await page.fill("#approved-confirm", "147258");
+await page.click("#approved-next");
+await page.waitForSelector("#to-certs", { timeout: 60000 });
+await page.screenshot({ path: "/tmp/dr-6-done.png" });
+await browser.close();
