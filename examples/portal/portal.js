@@ -7,7 +7,9 @@
   var DOWNLOAD_URL = "https://www.example.cn/download/cardbridge"; // the platform's download centre
   var statusEl = document.getElementById("status");
   var listEl = document.getElementById("certs");
-  var client = new CardBridge.Client({ minVersion: "0.1.0", downloadUrl: DOWNLOAD_URL });
+  // ?ports=24001,24002 overrides the daemon's default ports (the tests run a daemon of their own).
+  var ports = (new URLSearchParams(location.search).get("ports") || "").split(",").map(Number).filter(Boolean);
+  var client = new CardBridge.Client({ minVersion: "0.1.0", downloadUrl: DOWNLOAD_URL, ports: ports.length ? ports : undefined });
 
   function setStatus(text, isError, link) {
     statusEl.textContent = text;

@@ -40,11 +40,12 @@ export async function openPage(browser, errors) {
 }
 
 let shotCount = 0;
-/** Saves a full-page screenshot as a test artifact: build/web-artifacts/NN-name.png. */
+/** Saves a full-page screenshot as a test artifact: build/web-artifacts/<test file>-NN-name.png. */
 export async function shot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   shotCount += 1;
-  const file = path.join(ARTIFACTS, `${String(shotCount).padStart(2, "0")}-${name}.png`);
+  const prefix = path.basename(process.argv[1] || "walk").replace(/\.test\.mjs$/, "");
+  const file = path.join(ARTIFACTS, `${prefix}-${String(shotCount).padStart(2, "0")}-${name}.png`);
   await page.waitForTimeout(150);
   await page.screenshot({ path: file, fullPage: true });
   return file;
