@@ -762,18 +762,24 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
             flow.pin = refusalsStick(entry, [&] {
                 return onCard(flow.reader, [&](ReaderSession& session) {
                     checkCard(session, flow);
-                    card::PinRetries pin;
                     session.card().exclusive([&](card::PivApplication& piv) {
                         PivPukCard puk(piv);
                         outcome =
                             rotateOnCard(puk, entry, holder, credential, newPin,
                                          [this, timing](const JournalEntry& e) { writeJournal(e, timing); });
-                        pin = piv.pinRetries();  // in the same transaction: no second SELECT
                     });
-                    session.updatePin(pin);
-                    return pinToJson(pin);
+                    // A successful RESET RETRY COUNTER leaves the PIN unblocked and not verified; its count
+                    // is read after the answer has gone (below), so the reset stays at the protocol's 3
+                    // APDUs.
+                    return pinToJson({card::PinRetries::State::NotVerified, std::nullopt});
                 });
             });
+            try {
+                // Next in this reader's queue: the cache and every page (card.pinChanged) get the count.
+                cards_.post(flow.reader, [](ReaderSession& session) { session.refreshPin(); });
+            } catch (const std::exception& e) {
+                spdlog::debug("unlock: PIN state refresh not queued: {}", e.what());
+            }
             spdlog::info("unlock: card {}… reset and rotated to epoch {}", flow.cardId.substr(0, 8),
                          entry.nextEpoch);
         }
