@@ -20,19 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-/// Runs `work` and completes `responder` with its result or its exception, exactly once.
-template <typename Work>
-void complete(const std::shared_ptr<Responder>& responder, Work&& work) {
-    json result;
-    try {
-        result = work();
-    } catch (...) {
-        responder->fail(std::current_exception());
-        return;
-    }
-    responder->succeed(std::move(result));
-}
-
 void rejectNonReadParams(const json& params) {
     // List methods take no params: omitted (the dispatcher passes {}), null or {}.
     const bool none = params.is_null() || (params.is_object() && params.empty());
@@ -42,7 +29,7 @@ void rejectNonReadParams(const json& params) {
 void readersList(CardService& service, const json& params, const std::shared_ptr<Responder>& responder) {
     rejectNonReadParams(params);
     // Reader presence is the monitor's state in memory: no card work, answered right here.
-    complete(responder, [&] {
+    completeWith(responder, [&] {
         if (!service.pcscAvailable()) {
             throw RpcError(Reason::PcscUnavailable, {}, "the PC/SC service is not running");
         }
@@ -139,7 +126,7 @@ void certificatesExport(CardService& service, const json& params,
         if (format != "pem" && format != "der") invalidParam("format", "format must be \"pem\" or \"der\"");
     }
     service.post(reader, [responder, slot = *slot, format](ReaderSession& session) {
-        complete(responder, [&]() -> json {
+        completeWith(responder, [&]() -> json {
             const CardSnapshot& snapshot = session.snapshot();
             for (const auto& entry : snapshot.certificates) {
                 if (entry.slot != slot) continue;
@@ -169,7 +156,7 @@ void pinChange(CardService& service, const json& params, const std::shared_ptr<R
         confirmLastTry = it->get<bool>();
     }
     service.post(reader, [responder, oldPin, newPin, confirmLastTry](ReaderSession& session) {
-        complete(responder, [&]() -> json {
+        completeWith(responder, [&]() -> json {
             card::enforcePinPolicy(*newPin);  // a weak new PIN is refused before any try is at stake
             if (!confirmLastTry) {
                 // A stray or hostile call must never spend the last try: the user confirms it explicitly.

@@ -424,16 +424,7 @@ struct UnlockService::Impl : std::enable_shared_from_this<UnlockService::Impl> {
     /// Posts `work` (which returns the result JSON) to the pool and completes `responder` from there.
     void run(const std::shared_ptr<Responder>& responder, std::function<json()> work) {
         client();  // AUTHORITY_NOT_CONFIGURED before anything else, for every unlock.* method
-        pool_.post([responder, work = std::move(work)] {
-            json result;
-            try {
-                result = work();
-            } catch (...) {
-                responder->fail(std::current_exception());
-                return;
-            }
-            responder->succeed(std::move(result));
-        });
+        pool_.post([responder, work = std::move(work)] { completeWith(responder, work); });
     }
 
     // ----- flows ----------------------------------------------------------------------------------------

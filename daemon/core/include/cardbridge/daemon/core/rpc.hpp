@@ -52,6 +52,20 @@ class Responder {
     virtual void fail(std::exception_ptr error) = 0;
 };
 
+/// Runs `work` (returning the result JSON) and completes `responder` with its result or its exception,
+/// exactly once. For handlers that finish on another thread (a reader's worker, the unlock pool).
+template <typename Work>
+void completeWith(const std::shared_ptr<Responder>& responder, Work&& work) {
+    nlohmann::json result;
+    try {
+        result = work();
+    } catch (...) {
+        responder->fail(std::current_exception());
+        return;
+    }
+    responder->succeed(std::move(result));
+}
+
 /// A method: runs on the caller's (network) thread and must not block; card work is posted to the
 /// reader's worker, which completes the responder later. May throw: the dispatcher turns it into an error.
 using MethodHandler =
