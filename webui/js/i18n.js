@@ -128,6 +128,7 @@ const STRINGS = {
   "pre.validity": ["证书在有效期内", "The certificate is within its validity"],
   "pre.validityOk": ["证书有效期至 {date}。", "The certificate is valid until {date}."],
   "pre.expired": ["证书已于 {date} 过期，无法在线解锁。", "The certificate expired on {date}; it cannot be unlocked online."],
+  "pre.offlineLink": ["查看线下办理说明", "See the offline procedure"],
   "pre.offline": ["请按平台公布的线下办理方式解锁：携带 USB Key 到证书颁发机构（CA）受理点办理，或联系平台客服咨询。", "Use the platform's offline procedure: bring the USB key to the certificate authority's service desk, or ask the platform's help desk."],
   "pre.notYetValid": ["证书尚未生效（{date} 起生效），请检查电脑的日期和时间。", "The certificate is not valid yet (from {date}); check the computer's date and time."],
   "pre.version": ["本机服务版本不低于 V{min}", "Local service at least v{min}"],

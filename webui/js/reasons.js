@@ -52,6 +52,8 @@ export const REASONS = {
   ATTACHMENTS_MISSING: { zh: "请上传全部必需材料后再提交。", en: "Upload every required file before submitting." },
   APPROVAL_EXPIRED: { zh: "审核通过已超过有效期，请重新申请。", en: "The approval has expired; please apply again." },
   REQUEST_NOT_FOUND: { zh: "解锁申请不存在或已失效，请重新开始。", en: "The unlock request no longer exists; please start again." },
+  PIN_LAST_TRY: { zh: "密码仅剩最后 1 次尝试机会，输错将锁定。确定要继续吗？", en: "Only one PIN try is left; a wrong PIN will lock it. Continue?" },
+  PUK_MISMATCH: { zh: "USB Key 不接受解锁服务提供的解锁码，为保护 USB Key 已停止尝试，请联系证书颁发机构。", en: "The key does not accept the unlock service's code; to protect it nothing more is tried. Contact the CA." },
 };
 
 /** PIN_POLICY per data.violation (docs/api.md §7, the paragraph under the table). */

@@ -42,6 +42,12 @@ export function createStore(client) {
     Object.assign(entry(reader), { cardPresent: true, card: card || null, cardError: card ? null : error || null });
     notify({ type: "card.inserted", reader });
   });
+  client.on("card.pinChanged", ({ reader, cardId, pin }) => {
+    const r = state.readers.get(reader);
+    if (!r || !r.card || r.card.cardId !== cardId) return;
+    r.card = { ...r.card, pin };
+    notify({ type: "card.pinChanged", reader });
+  });
   client.on("card.removed", ({ reader }) => {
     Object.assign(entry(reader), { cardPresent: false, card: null, cardError: null });
     notify({ type: "card.removed", reader });

@@ -219,7 +219,8 @@ function viewPre() {
     h("li", { class: validity === "pass" ? "pass" : "fail" },
       h("strong", null, t("pre.validity")),
       validity === "pass" ? t("pre.validityOk", { date: fmtDate(notAfter) })
-        : validity === "expired" ? [t("pre.expired", { date: fmtDate((ui.preError && ui.preError.data.notAfter) || notAfter) }), " ", t("pre.offline")]
+        : validity === "expired" ? [t("pre.expired", { date: fmtDate((ui.preError && ui.preError.data.notAfter) || notAfter) }), " ", t("pre.offline"),
+          offlineUrl() ? [" ", h("a", { href: offlineUrl(), target: "_blank", rel: "noopener noreferrer" }, t("pre.offlineLink"))] : null]
           : t("pre.notYetValid", { date: fmtDate((ui.preError && ui.preError.data.notBefore) || notBefore) })),
     h("li", { class: vOk ? "pass" : "fail" },
       h("strong", null, t("pre.version", { min: MIN_DAEMON_VERSION })),
@@ -272,6 +273,12 @@ function setFieldError(field, problem) {
   if (!input || !error) return;
   if (problem) showError(input, error, fieldMessage(field, problem));
   else clearError(input, error);
+}
+
+/** The platform's offline-procedure page the daemon sent with CERT_EXPIRED (authority.offlineUrl), if any. */
+function offlineUrl() {
+  const url = ui.preError && ui.preError.data && ui.preError.data.offlineUrl;
+  return typeof url === "string" && url.startsWith("https://") ? url : null;
 }
 
 function handlerField(field, labelKey, control, hintKey) {

@@ -159,6 +159,7 @@ export interface Events {
   "reader.removed": { reader: string };
   "card.inserted": { reader: string; card: Card | null; error?: Reason };
   "card.removed": { reader: string };
+  "card.pinChanged": { reader: string; cardId: string; pin: PinState };
   "unlock.statusChanged": {
     flowId?: string; cardId: string; requestId?: string; step: UnlockStep; dueDate?: string;
     rejectReason?: string; authorisedUntil?: string; reason?: "CARD_CHANGED";
