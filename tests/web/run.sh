@@ -90,6 +90,7 @@ free_port() {
 
 # start_stack [stack.sh options...]: a fresh stack in $run/stack, its settings exported once it answers.
 start_stack() {
+  rm -f "$run/stack/stack.env"  # a previous stack's: stack.sh empties its folder only once it runs
   bash scripts/stack.sh --locked --dir "$run/stack" --build-dir "$build" "$@" > "$run/stack.log" 2>&1 &
   stack=$!
   for _ in $(seq 900); do
