@@ -70,17 +70,30 @@ export CARDBRIDGE_WEB_ARTIFACTS="$artifacts"
 # One file at a time (they share the stack and its one card). Bounded: each test at most 3 minutes, the
 # whole Node run at most 6 (CTest's TIMEOUT is longer, so this script's cleanup always runs). The options
 # are added only where this Node has them (--test-timeout: Node >= 20.11, --test-concurrency: >= 20.10;
-# the machine's Node is 20; Debian's own nodejs is 18); the overall bound holds on any Node.
+# the machine's Node is 20, Debian's own nodejs 18: there each file gets a runner of its own); the
+# overall bound holds on any Node.
 node_args=(--test)
 node_help=$(node --help 2>/dev/null || true)
 for option in --test-concurrency=1 --test-reporter=spec --test-timeout=180000; do
   grep -q -- "${option%%=*}=" <<<"$node_help" && node_args+=("$option")
 done
 limit=${CARDBRIDGE_WEB_TIMEOUT:-360}
+# node_tests FILE...: one runner for all (one summary) where files can be serialised, else one per file.
+node_tests() {
+  if [[ " ${node_args[*]} " == *" --test-concurrency=1 "* ]]; then
+    timeout -k 10 "$limit" node "${node_args[@]}" "$@"
+  else
+    local status=0 file end=$((SECONDS + limit))
+    for file in "$@"; do
+      [ "$SECONDS" -lt "$end" ] || { echo "web tests: out of time before $file" >&2; return 124; }
+      timeout -k 10 $((end - SECONDS)) node "${node_args[@]}" "$file" || status=1
+    done
+    return "$status"
+  fi
+}
 
 if [ "$mode" = node ]; then
-  timeout -k 10 "$limit" node "${node_args[@]}" \
-    tests/web/reasons.test.mjs tests/web/rules.test.mjs tests/web/sdk.test.mjs
+  node_tests tests/web/reasons.test.mjs tests/web/rules.test.mjs tests/web/sdk.test.mjs
   exit
 fi
 
@@ -129,5 +142,5 @@ rm -rf "$artifacts"
 mkdir -p "$artifacts"
 start_stack --port "$(free_port)" --port "$(free_port)"
 echo "web tests: stack at $CARDBRIDGE_URL (folder $run)"
-timeout -k 10 "$limit" node "${node_args[@]}" \
+node_tests \
   tests/web/daemon.test.mjs tests/web/browser/mock.test.mjs tests/web/browser/portal.test.mjs tests/web/browser/walk.test.mjs
