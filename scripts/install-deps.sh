@@ -3,12 +3,21 @@
 set -euo pipefail
 
 # libicu-dev: Unicode NFC (ICU Normalizer2) for comparing handler names in common/rules.
+# The web tests (tests/web/): chromium driven by npm's playwright-core, fonts-noto-cjk so Chinese is not
+# empty boxes in screenshots, poppler-utils (pdftotext, pdfinfo) to read the printed 申请表, libnss3-tools
+# (certutil) for the browser's trust in the local root; the npm packages come from package-lock.json
+# (npm ci, in scripts/test.sh).
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libssl-dev libpcsclite-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev libicu-dev
   pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
+  chromium fonts-noto-cjk poppler-utils
 )
+# Node.js and npm: whichever the machine has (Node 20 from its own packages here, npm with it); Debian's
+# nodejs and npm when there is none.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs the unit, integration and interop tests.
+# The test command: installs what is missing, builds, and runs the unit, integration, interop and web tests.
 #   scripts/test.sh                       all tests, build in ./build
 #   scripts/test.sh --sanitize            ASan+UBSan build in ./build-asan
-#   scripts/test.sh --label unit          only one CTest label (unit | integration | interop)
-# Integration and interop tests start private pcscd instances in mount namespaces: run as root.
+#   scripts/test.sh --label unit          only one CTest label (unit | integration | interop | web)
+# Integration and interop tests start private pcscd instances in mount namespaces, and so do the web
+# tests (tests/web/run.sh: the demo's stack, then Node and Debian's chromium): run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build
 cmake_args=()
 targets=()
-label='unit|integration|interop'
+label='unit|integration|interop|web'
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) build_dir=build-asan; cmake_args+=(-DCARDBRIDGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCARDBRIDGE_BENCH=OFF) ;;
     --label) label="$2"; shift
-      # A unit-only run builds just the unit-test executables (they need no daemon or tools).
-      [ "$label" = unit ] && targets=(--target cardbridge_unit_tests) ;;
-    *) echo "usage: $0 [--sanitize] [--label unit|integration|interop]" >&2; exit 2 ;;
+      case "$label" in
+        # A unit-only run builds just the unit-test executables (they need no daemon or tools).
+        unit) targets=(--target cardbridge_unit_tests) ;;
+        # The web tests drive the daemon, the authority and the virtual card: only those are built.
+        web) targets=(--target cardbridged cardbridge-authority cardbridge-vcard) ;;
+      esac ;;
+    *) echo "usage: $0 [--sanitize] [--label unit|integration|interop|web]" >&2; exit 2 ;;
   esac
   shift
 done
 
 bash scripts/install-deps.sh
+# The web tests' npm packages (playwright-core, axe-core), exactly as package-lock.json pins them. Here and
+# not in .ci/run so that this command alone works on a fresh clone; only when the lock file changed since
+# the last install, because npm ci starts by deleting node_modules.
+if [[ "web" =~ ^($label)$ ]] && ! cmp -s package-lock.json node_modules/.cardbridge-lock 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.cardbridge-lock
+fi
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"
 cd "$build_dir"

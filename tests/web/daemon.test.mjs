@@ -11,6 +11,7 @@ import path from "node:path";
 
 import { Client } from "../../webui/sdk/cardbridge.mjs";
 import { webSocketWith, freePort } from "./support/ws.mjs";
+import { prerequisites } from "./support/prerequisites.mjs";
 
 const BASE = new URL(process.env.CARDBRIDGE_URL || "https://127.0.0.1:23443/");
 const PORT = Number(BASE.port) || 443;
@@ -21,7 +22,7 @@ const up = await new Promise((resolve) => {
   const s = net.connect({ host: BASE.hostname, port: PORT }, () => { s.destroy(); resolve(true); });
   s.on("error", () => resolve(false));
 });
-const skip = up && existsSync(ROOT_PEM) ? false : `no daemon at ${BASE} (or no local root at ${ROOT_PEM})`;
+const skip = prerequisites(up && existsSync(ROOT_PEM) ? false : `no daemon at ${BASE} (or no local root at ${ROOT_PEM})`);
 const ca = skip ? null : readFileSync(ROOT_PEM);
 const own = `https://127.0.0.1:${PORT}`;
 const client = (origin, extra = {}) => new Client({ WebSocket: webSocketWith({ origin, ca }), ports: [PORT], reconnect: false, ...extra });

@@ -16,7 +16,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../../..");
 export const BASE = process.env.CARDBRIDGE_URL || "https://127.0.0.1:23443/";
 export const DEMO = process.env.CARDBRIDGE_DEMO_DIR || "/tmp/cardbridge-demo";
-export const ARTIFACTS = process.env.CARDBRIDGE_WEB_ARTIFACTS || path.join(ROOT, "build", "web-artifacts");
+export const BUILD = process.env.CARDBRIDGE_BUILD_DIR || path.join(ROOT, "build");
+export const ARTIFACTS = process.env.CARDBRIDGE_WEB_ARTIFACTS || path.join(BUILD, "web-artifacts");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 // DESIGN.md §7: what Debian's chromium needs on these machines.

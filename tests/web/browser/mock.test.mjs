@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 
 import { startMockDaemon } from "../support/mock-daemon.mjs";
+import { prerequisites } from "../support/prerequisites.mjs";
 import { CHROMIUM, axeScan, launch, openPage, shot } from "./harness.mjs";
 
-const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM}`;
+const skip = prerequisites(existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM}`);
 const errors = [];
 let browser;
 after(async () => { if (browser) await browser.close(); });

@@ -2,10 +2,11 @@
 // lists the user's certificates through the SDK and starts 忘记密码 in the daemon's wizard; a page from an
 // origin outside the allowlist cannot connect.
 //
-// It runs a cardbridged of its own (build/daemon/cardbridged, its own state folder and port, the demo's
-// pcscd and authority, "platformOrigins": ["https://portal.example:PORT"]) and a browser whose HOME holds
-// an NSS database trusting that daemon's local root and a throwaway CA for portal.example /
-// other.example; host-resolver rules map both names to 127.0.0.1. Skips without the demo or the build.
+// It runs a cardbridged of its own (daemon/cardbridged of $CARDBRIDGE_BUILD_DIR, default build/; its own
+// state folder and port, the demo's pcscd and authority, "platformOrigins": ["https://portal.example:PORT"])
+// and a browser whose HOME holds an NSS database trusting that daemon's local root and a throwaway CA for
+// portal.example / other.example; host-resolver rules map both names to 127.0.0.1. Skips without the demo
+// or the build (fails instead under tests/web/run.sh).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -14,11 +15,12 @@ import os from "node:os";
 import path from "node:path";
 
 import { freePort } from "../support/ws.mjs";
-import { DEMO, ROOT, axeScan, launch, openPage, shot } from "./harness.mjs";
+import { BUILD, DEMO, ROOT, axeScan, launch, openPage, shot } from "./harness.mjs";
+import { prerequisites } from "../support/prerequisites.mjs";
 
-const daemonBin = path.join(ROOT, "build", "daemon", "cardbridged");
-const skip = existsSync(daemonBin) && existsSync(path.join(DEMO, "pcscd.comm")) && existsSync(path.join(DEMO, "cardbridged.json"))
-  ? false : "needs the build (build/daemon/cardbridged) and a running scripts/demo.sh";
+const daemonBin = path.join(BUILD, "daemon", "cardbridged");
+const skip = prerequisites(existsSync(daemonBin) && existsSync(path.join(DEMO, "pcscd.comm")) && existsSync(path.join(DEMO, "cardbridged.json"))
+  ? false : `needs the build (${daemonBin}) and a running scripts/demo.sh`);
 
 const children = [];
 const errors = [];

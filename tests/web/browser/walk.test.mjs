@@ -13,9 +13,10 @@ import {
   ARTIFACTS, BASE, artifact, axeScan, daemonUp, launch, nextSmsCode, openPage, outboxLines, pdfPages, pdfText,
   reviewerApprove, reviewerHome, sampleFiles, shot, vcard,
 } from "./harness.mjs";
+import { prerequisites } from "../support/prerequisites.mjs";
 
 const up = await daemonUp();
-const skip = up ? false : `nothing answers at ${BASE}: start scripts/demo.sh --locked`;
+const skip = prerequisites(up ? false : `nothing answers at ${BASE}: start scripts/demo.sh --locked`);
 
 let browser, context, page;
 const errors = [];
