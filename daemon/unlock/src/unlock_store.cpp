@@ -78,6 +78,7 @@ std::uint64_t number(const json& object, const char* key) {
 }
 
 std::optional<JournalEntry> journalFrom(const json& j) {
+    if (!j.is_object()) return std::nullopt;
     JournalEntry e;
     e.cardId = text(j, "cardId");
     e.cardSerial = text(j, "cardSerial");
@@ -85,7 +86,10 @@ std::optional<JournalEntry> journalFrom(const json& j) {
     e.epoch = number(j, "epoch");
     e.nextEpoch = number(j, "nextEpoch");
     e.updatedAt = text(j, "updatedAt");
-    e.stuck = j.value("stuck", false);
+    // Read on the safe side: anything but an explicit `false` (a hand-edited "no", a number) keeps the card
+    // stuck, so a damaged record never buys another PUK try.
+    auto stuck = j.find("stuck");
+    e.stuck = stuck != j.end() && *stuck != json(false);
     const auto step = parseJournalStep(text(j, "step"));
     if (!step || e.requestId.empty() || !isStoreCardId(e.cardId)) return std::nullopt;
     e.step = *step;
@@ -93,6 +97,7 @@ std::optional<JournalEntry> journalFrom(const json& j) {
 }
 
 std::optional<PendingRequest> pendingFrom(const json& j) {
+    if (!j.is_object()) return std::nullopt;
     PendingRequest p;
     p.cardId = text(j, "cardId");
     p.cardSerial = text(j, "cardSerial");

@@ -81,6 +81,30 @@ TEST(UnlockStore, ACorruptRecordIsMovedAsideAndTreatedAsAbsent) {
     EXPECT_FALSE(store.journal(CARD)) << "an unknown step is not a journal";
 }
 
+TEST(UnlockStore, AHandEditedStuckFlagNeverThrowsAndStaysStuck) {
+    cardbridge::test::TempDir dir;
+    UnlockStore store(dir.path());
+    const fs::path file = store.dir() / ("journal-" + CARD + ".json");
+    const std::string head = R"({"cardId":")" + CARD + R"(","requestId":"r1","step":"reset","stuck":)";
+    // Anything but an explicit false keeps the card stuck: a damaged record never buys another PUK try.
+    for (const char* value : {"\"no\"", "0", "null", "[]", "true"}) {
+        std::ofstream(file, std::ios::trunc) << head << value << "}";
+        std::optional<JournalEntry> back;
+        ASSERT_NO_THROW(back = store.journal(CARD)) << value;
+        ASSERT_TRUE(back) << value;
+        EXPECT_TRUE(back->stuck) << value;
+    }
+    std::ofstream(file, std::ios::trunc) << head << "false}";
+    ASSERT_TRUE(store.journal(CARD));
+    EXPECT_FALSE(store.journal(CARD)->stuck);
+    // A record that is valid JSON but not an object is no journal, and no exception either.
+    std::ofstream(file, std::ios::trunc) << R"(["journal"])";
+    EXPECT_NO_THROW(EXPECT_FALSE(store.journal(CARD)));
+    const fs::path pending = store.dir() / ("pending-" + CARD + ".json");
+    std::ofstream(pending, std::ios::trunc) << "42";
+    EXPECT_NO_THROW(EXPECT_FALSE(store.pending(CARD)));
+}
+
 TEST(UnlockStore, OnlyHexCardIdsBecomeFileNames) {
     cardbridge::test::TempDir dir;
     UnlockStore store(dir.path());
