@@ -147,7 +147,9 @@ export async function reviewerApprove(requestId, home) {
     await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
     await page.goto(`${base}/review/requests/${requestId}`);
     await shot(page, "reviewer-request");
-    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: /通过/ }).click()]);
+    // The decision page embeds the attachments again (a PDF viewer among them), whose "load" can take long on
+    // a busy machine; the answer is in the table, there once the document is parsed.
+    await Promise.all([page.waitForNavigation({ waitUntil: "domcontentloaded" }), page.getByRole("button", { name: /通过/ }).click()]);
     return await page.textContent("table");
   } finally {
     await browser.close();
