@@ -3,7 +3,8 @@
 # its own HOME (so its own NSS database and the daemon's own state folder with its local root), its own
 # demo stack, nothing of the user's touched.
 #
-#   tests/web/run.sh [--build-dir DIR] node       the SDK against a stand-in, the reasons table, the form rules
+#   tests/web/run.sh [--build-dir DIR] node       the SDK against a stand-in, the reasons table, the form rules,
+#                                                 the TypeScript declarations (tsc)
 #   tests/web/run.sh [--build-dir DIR] browser    scripts/stack.sh --locked (private pcscd, virtual card,
 #                                                 authority, cardbridged), then the SDK against the real daemon
 #                                                 and the walks in Debian's chromium; needs root
@@ -93,7 +94,7 @@ node_tests() {
 }
 
 if [ "$mode" = node ]; then
-  node_tests tests/web/reasons.test.mjs tests/web/rules.test.mjs tests/web/sdk.test.mjs
+  node_tests tests/web/reasons.test.mjs tests/web/rules.test.mjs tests/web/sdk.test.mjs tests/web/types.test.mjs
   exit
 fi
 
