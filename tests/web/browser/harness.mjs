@@ -146,9 +146,12 @@ export async function reviewerApprove(requestId, home) {
     await page.fill("input[name=password]", "demo-reviewer-1");
     await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
     await page.goto(`${base}/review/requests/${requestId}`);
+    // The page embeds the attachments (a PDF viewer among them) that keep loading and resizing after "load";
+    // a click during that lands wherever the button was a moment ago (seen: no navigation, 2 runs in 5).
+    await page.waitForLoadState("networkidle");
     await shot(page, "reviewer-request");
-    // The decision page embeds the attachments again (a PDF viewer among them), whose "load" can take long on
-    // a busy machine; the answer is in the table, there once the document is parsed.
+    // The decision page embeds the attachments again, whose "load" can take long on a busy machine; the
+    // answer is in the table, there once the document is parsed.
     await Promise.all([page.waitForNavigation({ waitUntil: "domcontentloaded" }), page.getByRole("button", { name: /通过/ }).click()]);
     return await page.textContent("table");
   } finally {
