@@ -46,6 +46,10 @@ TEST_F(NetOriginCapTest, SpellingVariantsOfAnOriginShareItsCount) {
     EXPECT_EQ(refusedStatus(clientOptions(upper)), 429U);
     EXPECT_EQ(refusedStatus(clientOptions(own)), 429U);
     EXPECT_EQ(server_->sessionCount(), 8U);
+    // A trailing "/" or an explicit default port is not what a browser sends: refused at the Origin check,
+    // so it cannot open a count of its own either.
+    for (const char* spelling : {"https://platform.example/", "https://platform.example:443"})
+        EXPECT_EQ(refusedStatus(clientOptions(spelling)), 403U) << spelling;
 }
 
 class NetGlobalCapTest : public NetFixture {

@@ -70,18 +70,34 @@ class NetPeerTest : public NetFixture {
             command = "setpriv --reuid=" + std::to_string(user->pw_uid) +
                       " --regid=" + std::to_string(user->pw_gid) + " --clear-groups -- ";
         }
-        command += shellQuoted(NET_PEER_CLIENT) + " " + host + " " + std::to_string(port_) + " " +
+        command += shellQuoted(client_.string()) + " " + host + " " + std::to_string(port_) + " " +
                    shellQuoted(origin) + " " + shellQuoted(root_.certPem);
         return runCommand(command);
     }
 
+    // The client program, copied where any user may run it (the build folder may be private).
+    void SetUp() override {
+        NetFixture::SetUp();
+        namespace fs = std::filesystem;
+        fs::permissions(clientDir_.path(), fs::perms::owner_all | fs::perms::group_read |
+                                               fs::perms::group_exec | fs::perms::others_read |
+                                               fs::perms::others_exec);
+        client_ = clientDir_.path() / "net_peer_client";
+        fs::copy_file(NET_PEER_CLIENT, client_);
+        fs::permissions(client_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                     fs::perms::others_read | fs::perms::others_exec);
+    }
+
+    TempDir clientDir_{"cardbridge-peer-client"};
+    std::filesystem::path client_;
     static inline bool created_ = false;
 };
 
 TEST_F(NetPeerTest, AnotherUsersClientIsRefusedBeforeTlsAndOwnUsersIsServed) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a client as another user";
     const passwd* user = ::getpwnam(PEER_USER);
-    ASSERT_NE(user, nullptr) << "useradd failed";
+    if (user == nullptr) user = ::getpwnam("nobody");  // no useradd here: any other user will do
+    ASSERT_NE(user, nullptr) << "no throwaway user and no nobody";
     const uid_t peerUid = user->pw_uid;
     const gid_t peerGid = user->pw_gid;
     passwd other{};
