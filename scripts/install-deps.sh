@@ -7,12 +7,14 @@ set -euo pipefail
 # empty boxes in screenshots, poppler-utils (pdftotext, pdfinfo) to read the printed 申请表, libnss3-tools
 # (certutil) for the browser's trust in the local root; the npm packages come from package-lock.json
 # (npm ci, in scripts/test.sh).
+# g++-mingw-w64-x86-64-posix: scripts/mingw-check.sh compiles the Windows-only sources (the peer-owner
+# check) so that they keep building without a Windows machine.
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libssl-dev libpcsclite-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev libicu-dev
   pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
-  chromium fonts-noto-cjk poppler-utils
+  chromium fonts-noto-cjk poppler-utils g++-mingw-w64-x86-64-posix
 )
 # Node.js and npm: whichever the machine has (Node 20 from its own packages here, npm with it); Debian's
 # nodejs and npm when there is none.

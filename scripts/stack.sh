@@ -144,11 +144,17 @@ start vcard "$dir/vcard.log" "$vcard" run --state "$dir/card.json" --vpcd-port "
 
 # The daemon, with its default state folder (its local root goes into the browser's NSS database in
 # $HOME/.pki/nssdb) and a config of the stack's own that points it at the local authority.
+# An http:// origin (the web tests' portal on plain HTTP) needs the daemon's development switch.
 origins_json=""
-for o in "${origins[@]}"; do origins_json+="${origins_json:+, }\"$o\""; done
+allow_http=false
+for o in "${origins[@]}"; do
+  origins_json+="${origins_json:+, }\"$o\""
+  case "$o" in http://*) allow_http=true ;; esac
+done
 cat > "$dir/cardbridged.json" <<JSON
 {"authority": {"url": "https://127.0.0.1:$authority_port", "caFile": "$ca/ca.pem", "tokenFile": "$auth/api.token",
                "pollSeconds": 5},
+ "development": {"allowHttpLoopbackOrigins": $allow_http},
  "platformOrigins": [$origins_json]}
 JSON
 root=$("$daemon" --config "$dir/cardbridged.json" certs init | sed -n 's/^root \(.*\) (SHA-256 .*/\1/p')

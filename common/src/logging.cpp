@@ -1,4 +1,4 @@
-// Redaction of log lines and our loggers (console + rotating file behind a RedactingSink).
+// Escaping and redaction of log lines and our loggers (console + rotating file behind a RedactingSink).
 #include "cardbridge/common/logging.hpp"
 
 #include <spdlog/sinks/rotating_file_sink.h>
@@ -175,7 +175,93 @@ std::string maskNumbers(std::string_view in) {
     return out;
 }
 
+void appendHexByte(std::string& out, unsigned char byte) {
+    static constexpr char HEX[] = "0123456789abcdef";
+    out += "\\x";
+    out.push_back(HEX[byte >> 4]);
+    out.push_back(HEX[byte & 0x0f]);
+}
+
+/// Length of the well-formed UTF-8 sequence starting at `in[i]` (2-4), or 0 when there is none there
+/// (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, truncated). `cp` gets its value.
+std::size_t utf8Sequence(std::string_view in, std::size_t i, char32_t& cp) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(in[k]); };
+    const unsigned char lead = byte(i);
+    std::size_t length = 0;
+    char32_t min = 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2;
+        cp = lead & 0x1f;
+        min = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3;
+        cp = lead & 0x0f;
+        min = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4;
+        cp = lead & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + length > in.size()) return 0;
+    for (std::size_t k = 1; k < length; ++k) {
+        if ((byte(i + k) & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (byte(i + k) & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return length;
+}
+
 }  // namespace
+
+std::string escapeControlCharacters(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            out.push_back(static_cast<char>(c));
+            ++i;
+            continue;
+        }
+        if (c < 0x80) {  // C0 controls and DEL
+            switch (c) {
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                default:
+                    appendHexByte(out, c);
+            }
+            ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        const std::size_t length = utf8Sequence(text, i, cp);
+        if (length == 0) {  // not UTF-8: each byte shown as \xNN
+            appendHexByte(out, c);
+            ++i;
+            continue;
+        }
+        // C1 controls and the Unicode line/paragraph separators would break or fake lines too.
+        if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+            static constexpr char HEX[] = "0123456789abcdef";
+            out += "\\u";
+            for (int shift = 12; shift >= 0; shift -= 4) out.push_back(HEX[(cp >> shift) & 0x0f]);
+        } else {
+            out.append(text.substr(i, length));
+        }
+        i += length;
+    }
+    return out;
+}
 
 std::string redactSecrets(std::string_view text) {
     return maskNumbers(maskKeyValues(text));
@@ -184,8 +270,10 @@ std::string redactSecrets(std::string_view text) {
 RedactingSink::RedactingSink(std::vector<spdlog::sink_ptr> children) : children_(std::move(children)) {}
 
 void RedactingSink::sink_it_(const spdlog::details::log_msg& message) {
-    const std::string redacted =
-        redactSecrets(std::string_view(message.payload.data(), message.payload.size()));
+    // Escaped first, so that a value with a newline can neither split a secret past the masking nor
+    // forge a second line; then redacted.
+    const std::string redacted = redactSecrets(
+        escapeControlCharacters(std::string_view(message.payload.data(), message.payload.size())));
     spdlog::details::log_msg copy = message;
     copy.payload = spdlog::string_view_t(redacted.data(), redacted.size());
     for (const auto& child : children_) {

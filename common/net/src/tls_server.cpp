@@ -19,6 +19,9 @@ void configureServerTls(SSL_CTX* ctx, const std::filesystem::path& certChainPem,
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     // Client-initiated renegotiation is a CPU-exhaustion lever and we never need it.
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // Decrypted application data (PINs, PUKs, codes in requests) is wiped from OpenSSL's record buffer
+    // once handed over, instead of lying there until the next record overwrites it.
+    SSL_CTX_set_options(ctx, SSL_OP_CLEANSE_PLAINTEXT);
     // TLS 1.2: forward-secret AEAD suites only (TLS 1.3's defaults are all fine).
     SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
     if (SSL_CTX_use_certificate_chain_file(ctx, certChainPem.c_str()) != 1) {

@@ -204,6 +204,10 @@ void readLimits(Reader& r, const json& value, Limits& limits) {
             r.unsignedIn(key, field, limits.maxJsonDepth, 4, 64);
         } else if (name == "maxConnectionsPerOrigin") {
             r.unsignedIn(key, field, limits.maxConnectionsPerOrigin, 1, 1024);
+        } else if (name == "maxConnections") {
+            r.unsignedIn(key, field, limits.maxConnections, 2, 4096);
+        } else if (name == "maxHandshakes") {
+            r.unsignedIn(key, field, limits.maxHandshakes, 1, 1024);
         } else if (name == "maxRequestsPerSecond") {
             r.unsignedIn(key, field, limits.maxRequestsPerSecond, 1, 10000);
         } else if (name == "maxPendingRequests") {
@@ -275,6 +279,35 @@ void readAuthority(Reader& r, const json& value, AuthorityConfig& authority, con
     }
 }
 
+void readDevelopment(Reader& r, const json& value, DevelopmentConfig& development) {
+    if (!r.isType("development", value, json::value_t::object, "an object")) return;
+    for (const auto& [name, field] : value.items()) {
+        if (name == "allowHttpLoopbackOrigins") {
+            r.boolean("development." + name, field, development.allowHttpLoopbackOrigins);
+        } else {
+            r.problem("development", "unknown key '" + name + "'");
+        }
+    }
+}
+
+// http:// platform origins only with the development switch, whatever order the keys came in: a page
+// served over plain HTTP can be altered by anything on the path, and it would drive the card.
+void dropInsecureOrigins(Reader& r, DaemonConfig& config) {
+    if (config.development.allowHttpLoopbackOrigins) return;
+    auto& origins = config.platformOrigins;
+    for (auto it = origins.begin(); it != origins.end();) {
+        if (it->origin.starts_with("http://")) {
+            r.problem("platformOrigins",
+                      "'" + it->origin +
+                          "' is http://: allowed only with "
+                          "\"development\": {\"allowHttpLoopbackOrigins\": true} (development only)");
+            it = origins.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 void applyObject(Reader& r, const json& root, DaemonConfig& config, const fs::path& base) {
     for (const auto& [name, value] : root.items()) {
         if (name == "ports") {
@@ -299,6 +332,8 @@ void applyObject(Reader& r, const json& root, DaemonConfig& config, const fs::pa
             r.boolean(name, value, config.logToConsole);
         } else if (name == "authority") {
             readAuthority(r, value, config.authority, base);
+        } else if (name == "development") {
+            readDevelopment(r, value, config.development);
         } else if (name.starts_with("_") || name == "$schema") {
             // "_comment" and friends: JSON has no comments, so allow a documented escape hatch.
         } else {
@@ -488,6 +523,7 @@ ConfigLoad loadConfig(const fs::path& path, const DefaultPaths& defaults) {
                     r.problem(path.string(), "must hold a JSON object, got " + typeName(root));
                 } else {
                     applyObject(r, root, load.config, base);
+                    dropInsecureOrigins(r, load.config);
                 }
             }
         }

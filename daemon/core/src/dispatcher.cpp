@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "cardbridge/common/secret.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
 
 namespace cardbridge::daemon {
@@ -27,7 +28,11 @@ class DepthChecker {
     bool number_integer(json::number_integer_t /*value*/) { return true; }
     bool number_unsigned(json::number_unsigned_t /*value*/) { return true; }
     bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/) { return true; }
-    bool string(json::string_t& /*value*/) { return true; }
+    // `value` is the lexer's own buffer: wiped here, a PIN's digits do not outlive the scan in it.
+    bool string(json::string_t& value) {
+        cardbridge::wipe(value);
+        return true;
+    }
     bool binary(json::binary_t& /*value*/) { return true; }
     bool key(json::string_t& /*value*/) { return true; }
     bool start_object(std::size_t /*elements*/) { return enter(); }
@@ -47,6 +52,45 @@ class DepthChecker {
     }
     unsigned maxDepth_;
     unsigned depth_ = 0;
+};
+
+// Builds the tree like json::parse, and wipes the lexer's buffer after each string was copied out of it
+// (the strings of a request may be a PIN, a PUK or a code). sax_parse calls these statically, so hiding
+// the base's string() is enough.
+class WipingDomBuilder : public nlohmann::detail::json_sax_dom_parser<json> {
+  public:
+    explicit WipingDomBuilder(json& result) : json_sax_dom_parser(result, false) {}
+    bool string(json::string_t& value) {
+        const bool more = json_sax_dom_parser::string(value);
+        cardbridge::wipe(value);
+        return more;
+    }
+};
+
+// Wipes every string value in `value` (keys are names, not secrets). Never throws.
+void wipeStrings(json& value) noexcept {
+    if (value.is_string()) {
+        cardbridge::wipe(value.get_ref<json::string_t&>());
+    } else if (value.is_structured()) {
+        for (auto& item : value) wipeStrings(item);
+    }
+}
+
+// Wipes the request's strings when the call is over, however it ended: its frame was answered, refused
+// or failed, and a handler that keeps a value (a worker's job) has copied it into a Secret by then.
+class RequestWiper {
+  public:
+    RequestWiper(json& request, json& params) noexcept : request_(request), params_(params) {}
+    ~RequestWiper() {
+        wipeStrings(request_);
+        wipeStrings(params_);
+    }
+    RequestWiper(const RequestWiper&) = delete;
+    RequestWiper& operator=(const RequestWiper&) = delete;
+
+  private:
+    json& request_;
+    json& params_;
 };
 
 // Never throws on strings a handler got from a card or a certificate that are not valid UTF-8.
@@ -206,7 +250,10 @@ nlohmann::json parseBoundedJson(std::string_view text, unsigned maxDepth) noexce
     try {
         DepthChecker checker(maxDepth);
         if (!json::sax_parse(text, &checker)) return json(json::value_t::discarded);
-        return json::parse(text, nullptr, false);
+        json result;
+        WipingDomBuilder builder(result);
+        if (!json::sax_parse(text, &builder) || builder.is_errored()) return json(json::value_t::discarded);
+        return result;
     } catch (const std::exception&) {
         return json(json::value_t::discarded);
     }
@@ -237,6 +284,7 @@ void Dispatcher::handle(const CallContext& context, std::string_view text, Send 
             return;
         }
         Envelope envelope = readEnvelope(request);
+        const RequestWiper wiper(request, envelope.params);
         if (envelope.problem != nullptr) {
             spdlog::info("connection {}: invalid request: {}", context.connectionId, envelope.problem);
             // Spec: an invalid request is answered even without an id (with id null).
@@ -292,6 +340,7 @@ void Dispatcher::refuse(std::string_view text, const RpcError& error, const Send
             id = *found;
         }
     }
+    wipeStrings(request);  // refused frames carry PINs too
     CallResponder(std::move(id), notification, "", send).fail(std::make_exception_ptr(error));
 }
 

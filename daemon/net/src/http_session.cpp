@@ -26,8 +26,8 @@ constexpr std::chrono::minutes UPLOAD_ANSWER_TIMEOUT{5};
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
   public:
-    HttpSession(ServerState& state, tcp::socket socket)
-        : state_(state), stream_(std::move(socket), state.tls), id_(state.nextConnectionId++) {
+    HttpSession(ServerState& state, tcp::socket socket, std::uint64_t id, ConnectionUnits units)
+        : state_(state), stream_(std::move(socket), state.tls), id_(id), units_(std::move(units)) {
         error_code ec;  // TCP_NODELAY is set by the listener for every accepted socket
         auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
         if (!ec) peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -97,6 +97,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         }
         Request request = parser_->release();
         if (websocket::is_upgrade(request)) return upgrade(std::move(request));
+        units_.handshake.reset();  // through TLS and a whole request: no longer half-open
 
         const HttpReply reply = state_.site->handle(request.method_string(), request.target());
         http::response<http::string_body> response{static_cast<http::status>(reply.status),
@@ -112,6 +113,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // PUT /unlock/{flowId}/attachments/{kind}: every check the header allows, then (100 Continue and)
     // the body, then the handler. A refusal closes the connection: the body, if any, is left unread.
     void beginUpload() {
+        units_.handshake.reset();  // the body has deadlines of its own
         const auto& header = parser_->get();
         const std::string origin(header[http::field::origin]);
         const auto grant = state_.policy->grantFor(origin);
@@ -302,10 +304,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             return refuse(request.version(), http::status::not_found);
         }
         if (state_.stopping) return refuse(request.version(), http::status::service_unavailable);
-        auto slot = state_.sessions.reserve(origin);
+        // Counted per origin as the policy matched it, not per spelling: "HTTPS://127.0.0.1:P" and
+        // "https://127.0.0.1:P" are one origin and share one count.
+        const std::string originKey = normaliseOrigin(origin).value_or(origin);
+        auto slot = state_.sessions.reserve(originKey);
         if (!slot) {
-            spdlog::warn("connection {}: refused WebSocket: origin '{}' has too many connections", id_,
-                         origin);
+            spdlog::warn("connection {}: refused WebSocket: origin '{:.100}' has too many connections", id_,
+                         originKey);
             return refuse(request.version(), http::status::too_many_requests);
         }
         CallContext context;
@@ -314,7 +319,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         context.ownOrigin = grant->ownOrigin;
         context.capabilities = grant->capabilities;
         startWebsocketSession(state_, std::move(stream_), std::move(request), std::move(context),
-                              std::move(slot), deadline_);
+                              std::move(slot), std::move(units_), deadline_);
     }
 
     // Refusals are answered without any work and close the connection.
@@ -356,6 +361,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     ServerState& state_;
     TlsStream stream_;
     std::uint64_t id_;
+    ConnectionUnits units_;
     std::string peer_ = "?";
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -373,8 +379,81 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void startHttpSession(ServerState& state, tcp::socket socket) {
-    std::make_shared<HttpSession>(state, std::move(socket))->run();
+namespace {
+
+void copyAddress(const asio::ip::address& address, std::array<std::uint8_t, 16>& out) {
+    if (address.is_v6()) {
+        const auto bytes = address.to_v6().to_bytes();
+        std::copy(bytes.begin(), bytes.end(), out.begin());
+    } else {
+        const auto bytes = address.to_v4().to_bytes();
+        std::copy(bytes.begin(), bytes.end(), out.begin());
+    }
+}
+
+void drop(tcp::socket& socket) {
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+}  // namespace
+
+void acceptConnection(ServerState& state, tcp::socket socket) {
+    const std::uint64_t id = state.nextConnectionId++;
+    error_code ec;
+    const tcp::endpoint local = socket.local_endpoint(ec);
+    tcp::endpoint remote;
+    if (!ec) remote = socket.remote_endpoint(ec);
+    if (ec) {
+        spdlog::info("connection {}: gone before it was served: {}", id, ec.message());
+        return drop(socket);
+    }
+    const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+
+    // Origin is only a browser's word; the OS says who owns the other end. Refused before any TLS work.
+    cardbridge::net::TcpConnection connection;
+    connection.v6 = local.address().is_v6();
+    copyAddress(local.address(), connection.localAddress);
+    connection.localPort = local.port();
+    copyAddress(remote.address(), connection.remoteAddress);
+    connection.remotePort = remote.port();
+    const cardbridge::net::PeerCheck verdict = state.peerCheck->check(connection);
+    switch (verdict.outcome) {
+        case cardbridge::net::PeerOwnership::Allowed:
+            break;
+        case cardbridge::net::PeerOwnership::OtherUser:
+            spdlog::warn(
+                "connection {} from {}: refused before TLS: the peer socket belongs to {}, not to {}", id,
+                peer, verdict.owner, state.peerCheck->servedUser());
+            return drop(socket);
+        case cardbridge::net::PeerOwnership::NotFound:
+            spdlog::warn("connection {} from {}: refused before TLS: the peer socket was not found ({})", id,
+                         peer, verdict.detail);
+            return drop(socket);
+        case cardbridge::net::PeerOwnership::LookupFailed:
+            spdlog::warn(
+                "connection {} from {}: refused before TLS: cannot tell who owns the peer socket ({})", id,
+                peer, verdict.detail);
+            return drop(socket);
+    }
+
+    ConnectionUnits units;
+    units.open = state.connections.take();
+    if (!units.open) {
+        spdlog::warn("connection {} from {}: refused: {} connections open (limits.maxConnections)", id, peer,
+                     state.connections.max());
+        return drop(socket);
+    }
+    units.handshake = state.handshakes.take();
+    if (!units.handshake) {
+        spdlog::warn(
+            "connection {} from {}: refused: {} connections still in their handshake "
+            "(limits.maxHandshakes)",
+            id, peer, state.handshakes.max());
+        return drop(socket);
+    }
+    std::make_shared<HttpSession>(state, std::move(socket), id, std::move(units))->run();
 }
 
 }  // namespace cardbridge::daemon::net

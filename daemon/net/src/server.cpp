@@ -61,6 +61,23 @@ namespace {
 
 constexpr std::chrono::seconds STOP_GRACE{1};
 
+// http:// platform origins only with the development switch (config loading refuses them already; this
+// holds for configs built in code too).
+std::vector<PlatformOrigin> allowedPlatformOrigins(const DaemonConfig& config) {
+    std::vector<PlatformOrigin> allowed;
+    for (const auto& origin : config.platformOrigins) {
+        const auto normalised = normaliseOrigin(origin.origin);
+        if (normalised && normalised->starts_with("http://") &&
+            !config.development.allowHttpLoopbackOrigins) {
+            spdlog::warn("ignoring platform origin '{}': http:// needs development.allowHttpLoopbackOrigins",
+                         *normalised);
+            continue;
+        }
+        allowed.push_back(origin);
+    }
+    return allowed;
+}
+
 class Broadcaster final : public NotificationSink {
   public:
     explicit Broadcaster(ServerState& state) : state_(state) {}
@@ -96,6 +113,7 @@ Server::Server(ServerOptions options, Dispatcher& dispatcher)
     : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {
     const ServerOptions& loaded = impl_->state->options;
     configureServerTls(impl_->state->tls.native_handle(), loaded.certChainPem, loaded.keyPem);
+    impl_->state->peerCheck = loaded.peerCheck ? loaded.peerCheck : net::platformPeerOwnerCheck();
 }
 
 Server::~Server() {
@@ -137,15 +155,15 @@ std::uint16_t Server::start() {
             listeners.push_back(std::move(listener6));
         }
         state.port = port;
-        state.policy.emplace(state.options.config.platformOrigins, port);
+        state.policy.emplace(net::allowedPlatformOrigins(state.options.config), port);
         state.site.emplace(state.options.webRoot, port, state.options.health);
         for (auto& listener : listeners) {
             listener->start(
-                [&state](net::tcp::socket socket) { net::startHttpSession(state, std::move(socket)); });
+                [&state](net::tcp::socket socket) { net::acceptConnection(state, std::move(socket)); });
             impl_->listeners.push_back(std::move(listener));
         }
-        spdlog::info("listening on https://127.0.0.1:{}/ and wss://127.0.0.1:{}/{}", port, port,
-                     impl_->listeners.size() > 1 ? " (and [::1])" : "");
+        spdlog::info("listening on https://127.0.0.1:{}/ and wss://127.0.0.1:{}/{}; serving {} only", port,
+                     port, impl_->listeners.size() > 1 ? " (and [::1])" : "", state.peerCheck->servedUser());
         return port;
     }
     throw std::runtime_error("no free port for cardbridged (tried" + tried + ")");

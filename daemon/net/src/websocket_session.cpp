@@ -1,11 +1,14 @@
 // One WebSocket connection speaking JSON-RPC 2.0. Everything here runs on the session's strand; other
 // threads reach it only through post() (deliver, shutdown, method answers). Bounds: frame size (Beast),
 // rate (token bucket), pending requests, write queue (a slow reader is cut off, never waited for),
-// idle timeout (Beast pings, then closes).
+// idle timeout (Beast pings, then closes; a connection that never sent a request is closed after it
+// even if it answers the pings). Every frame's bytes are wiped from our buffers once it was handled,
+// whether it was answered or refused: it may have carried a PIN, a PUK or a code.
 #include <spdlog/spdlog.h>
 
 #include <deque>
 
+#include "cardbridge/common/secret.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
 #include "cardbridge/daemon/net/token_bucket.hpp"
 #include "server_state.hpp"
@@ -22,14 +25,16 @@ constexpr std::size_t MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 class WebsocketSession final : public SessionHandle, public std::enable_shared_from_this<WebsocketSession> {
   public:
     WebsocketSession(ServerState& state, TlsStream stream, CallContext context,
-                     std::unique_ptr<ConnectionSlot> slot)
+                     std::unique_ptr<ConnectionSlot> slot, ConnectionUnits units)
         : state_(state),
           ws_(std::move(stream)),
           context_(std::move(context)),
           slot_(std::move(slot)),
+          units_(std::move(units)),
           bucket_(state.options.config.limits.maxRequestsPerSecond, std::chrono::steady_clock::now()) {}
 
     ~WebsocketSession() override {
+        wipeFrameMemory();
         state_.sessions.remove(context_.connectionId);
         spdlog::info("connection {} ({}) closed", context_.connectionId, context_.origin);
     }
@@ -80,7 +85,14 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
         ws_.get_option(timeout);
         timeout.handshake_timeout = state_.handshakeTimeout();
         ws_.set_option(timeout);
+        units_.handshake.reset();  // through TLS and the upgrade: no longer half-open
         state_.sessions.add(context_.connectionId, weak_from_this());
+        // Beast's pings keep a live page open; a page that has not sent one request (not even the
+        // SDK's system.hello) by the idle timeout holds no subscription and is closed all the same.
+        unsubscribedTimer_.expires_after(
+            std::chrono::seconds(std::max(1U, state_.options.config.limits.idleTimeoutSeconds)));
+        unsubscribedTimer_.async_wait(
+            beast::bind_front_handler(&WebsocketSession::onUnsubscribedTimeout, shared_from_this()));
         std::string capabilities;
         for (const auto& name : capabilityNames(context_.capabilities)) capabilities += " " + name;
         spdlog::info("connection {} open from {} (capabilities:{})", context_.connectionId, context_.origin,
@@ -93,9 +105,36 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
         ws_.async_read(buffer_, beast::bind_front_handler(&WebsocketSession::onRead, shared_from_this()));
     }
 
+    void onUnsubscribedTimeout(error_code ec) {
+        if (ec || subscribed_ || closing_) return;  // cancelled: a request came
+        spdlog::info("connection {} ({}): no request within the idle timeout (no subscription); closing",
+                     context_.connectionId, context_.origin);
+        close(websocket::close_code::policy_error);
+    }
+
+    // Zeroes the read buffer's whole storage and the frame's text copy (a frame may carry a PIN, PUK or
+    // code; consume() alone only moves offsets), then shows them to the test probe if there is one.
+    void wipeFrameMemory() noexcept {
+        buffer_.consume(buffer_.size());
+        // After consume() everything is free space: prepare() spans the whole allocation.
+        const auto storage = buffer_.prepare(buffer_.capacity());
+        cardbridge::wipe(storage.data(), storage.size());
+        cardbridge::wipe(text_);
+        if (state_.options.frameMemoryProbe) {
+            try {
+                state_.options.frameMemoryProbe(
+                    std::string_view(static_cast<const char*>(storage.data()), storage.size()));
+                state_.options.frameMemoryProbe(std::string_view(text_.data(), text_.capacity()));
+            } catch (...) {
+                // a test's probe; nothing to do
+            }
+        }
+    }
+
     void onRead(error_code ec, std::size_t /*bytes*/) {
         if (ec) {
             closing_ = true;
+            unsubscribedTimer_.cancel();  // it holds the session alive
             // Oversized frames (1009) and invalid UTF-8 (1007) are closed by Beast itself.
             if (ec == websocket::error::closed)
                 spdlog::debug("connection {}: closed by the client", context_.connectionId);
@@ -105,12 +144,17 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
         }
         if (!ws_.got_text()) {
             spdlog::warn("connection {}: binary frame; closing (policy violation)", context_.connectionId);
-            buffer_.consume(buffer_.size());
+            wipeFrameMemory();
             return close(websocket::close_code::policy_error);
         }
-        std::string text = beast::buffers_to_string(buffer_.data());
-        buffer_.consume(buffer_.size());
-        dispatch(text);
+        if (!subscribed_) {
+            subscribed_ = true;
+            unsubscribedTimer_.cancel();
+        }
+        // One text member reused for every frame, so that wiping it wipes the only copy we made.
+        text_.assign(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        dispatch(text_);
+        wipeFrameMemory();
         if (!closing_) read();
     }
 
@@ -190,7 +234,11 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
     WssStream ws_;
     const CallContext context_;
     std::unique_ptr<ConnectionSlot> slot_;
-    beast::flat_buffer buffer_;
+    ConnectionUnits units_;
+    beast::flat_buffer buffer_;  // flat: one message is one contiguous region (and one to wipe)
+    std::string text_;           // the message being handled; wiped after it
+    bool subscribed_ = false;    // has sent a request: receives notifications, kept open by pings
+    asio::steady_timer unsubscribedTimer_{ws_.get_executor()};
     TokenBucket bucket_;
     unsigned pending_ = 0;
     bool closing_ = false;
@@ -201,9 +249,10 @@ class WebsocketSession final : public SessionHandle, public std::enable_shared_f
 }  // namespace
 
 void startWebsocketSession(ServerState& state, TlsStream stream, Request request, CallContext context,
-                           std::unique_ptr<ConnectionSlot> slot,
+                           std::unique_ptr<ConnectionSlot> slot, ConnectionUnits units,
                            std::chrono::steady_clock::time_point deadline) {
-    std::make_shared<WebsocketSession>(state, std::move(stream), std::move(context), std::move(slot))
+    std::make_shared<WebsocketSession>(state, std::move(stream), std::move(context), std::move(slot),
+                                       std::move(units))
         ->run(std::move(request), deadline);
 }
 

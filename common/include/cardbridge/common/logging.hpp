@@ -22,7 +22,14 @@ namespace cardbridge {
 /// beyond std::bad_alloc.
 std::string redactSecrets(std::string_view text);
 
-/// An spdlog sink that redacts each message's payload (redactSecrets) and hands it to its children,
+/// Makes untrusted text safe for a one-line log entry: C0 controls and DEL become "\n", "\r", "\t" or
+/// "\xNN", C1 controls and U+2028/U+2029 "\uNNNN", each byte of invalid UTF-8 "\xNN"; valid UTF-8
+/// (Chinese included) and everything printable pass unchanged (a backslash too, so a literal "\x00"
+/// in a value reads like an escaped NUL). Pure; never throws beyond std::bad_alloc.
+std::string escapeControlCharacters(std::string_view text);
+
+/// An spdlog sink that escapes (escapeControlCharacters) and redacts (redactSecrets) each message's
+/// payload, so every line the services write is one line, and hands it to its children,
 /// which format and write it. Thread-safe.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   public:

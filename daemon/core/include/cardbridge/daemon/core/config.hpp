@@ -21,11 +21,20 @@ struct PlatformOrigin {
 struct Limits {
     std::size_t maxFrameBytes = 64 * 1024;
     unsigned maxJsonDepth = 16;
-    unsigned maxConnectionsPerOrigin = 16;
+    unsigned maxConnectionsPerOrigin = 16;  ///< WebSocket sessions per (normalised) origin
+    unsigned maxConnections = 64;           ///< every open TCP connection (HTTPS and WebSocket) together
+    unsigned maxHandshakes = 16;         ///< connections not yet through their TLS + first request / upgrade
     unsigned maxRequestsPerSecond = 50;  ///< per connection
     unsigned maxPendingRequests = 8;     ///< per connection
     unsigned idleTimeoutSeconds = 300;
     unsigned handshakeTimeoutSeconds = 10;
+};
+
+/// Settings for development only: each weakens a protection, and each defaults to off.
+struct DevelopmentConfig {
+    /// Accept `http://` loopback platform origins (a portal served over plain HTTP on this machine).
+    /// Without it such entries are refused with a config problem.
+    bool allowHttpLoopbackOrigins = false;
 };
 
 /// Where and how the daemon reaches cardbridge-authority (the unlock flow). Empty `url`: not configured.
@@ -62,8 +71,9 @@ struct DaemonConfig {
     std::filesystem::path logFile;  ///< default stateDir/cardbridged.log (rotating)
     std::size_t logFileMaxBytes = 5 * 1024 * 1024;
     std::size_t logFileCount = 3;
-    bool logToConsole = true;   ///< also log to stderr (journald picks it up under systemd)
-    AuthorityConfig authority;  ///< the unlock flow's authority (docs/config.md, "authority")
+    bool logToConsole = true;       ///< also log to stderr (journald picks it up under systemd)
+    AuthorityConfig authority;      ///< the unlock flow's authority (docs/config.md, "authority")
+    DevelopmentConfig development;  ///< development-only switches (docs/config.md, "development")
 };
 
 /// Where the daemon looks for things when nothing says otherwise (XDG Base Directory).

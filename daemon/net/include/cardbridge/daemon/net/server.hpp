@@ -9,10 +9,15 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "cardbridge/daemon/core/config.hpp"
 #include "cardbridge/daemon/core/dispatcher.hpp"
 #include "cardbridge/daemon/core/rpc.hpp"
+
+namespace cardbridge::net {
+class PeerOwnerCheck;  // cardbridge/net/peer_owner.hpp
+}  // namespace cardbridge::net
 
 namespace cardbridge::daemon {
 
@@ -42,6 +47,13 @@ struct ServerOptions {
     std::function<nlohmann::json()> health;  ///< GET /health body; must not contain secrets; may be empty
     UploadHandler upload;                    ///< PUT /unlock/{flowId}/attachments/{kind}; empty: 404
     std::size_t maxUploadBytes = 1024 * 1024;  ///< larger uploads get 413 ATTACHMENT_TOO_LARGE
+    /// Who may connect at all, asked right after accept, before TLS: the peer socket's owner must be the
+    /// daemon's own user (or the administrator). Null: net::platformPeerOwnerCheck(). Tests may inject one.
+    std::shared_ptr<const net::PeerOwnerCheck> peerCheck;
+    /// Tests only: called on the session's strand after each WebSocket frame was handled (answered,
+    /// refused or dropped) with each memory region that held the frame (the read buffer's whole storage,
+    /// the frame's text copy), so a test can check that no secret is left in them. Empty in production.
+    std::function<void(std::string_view region)> frameMemoryProbe;
 };
 
 /// Serves HTTPS + WSS on 127.0.0.1 and ::1. One io_context, `threads` threads, a strand per session.
