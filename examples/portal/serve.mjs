@@ -6,7 +6,8 @@
 //   node examples/portal/serve.mjs --port 8443 --cert c.pem --key k.pem    https://…:8443/
 //   --daemon-ports 23443,23444,23445    the ports the page's CSP lets it reach (connect-src wss://127.0.0.1:…)
 //
-// Add the origin to cardbridged's config (docs/config.md), e.g. "platformOrigins": ["http://localhost:8080"].
+// Add the origin to cardbridged's config (docs/config.md), e.g. "platformOrigins": ["http://localhost:8080"], with
+// "development": {"allowHttpLoopbackOrigins": true} (plain http is refused without that development switch).
 import http from "node:http";
 import https from "node:https";
 import { readFileSync, statSync } from "node:fs";
