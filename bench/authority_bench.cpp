@@ -538,8 +538,9 @@ int main(int argc, char** argv) {
             throw std::runtime_error("import-csv failed:\n" + slurp(s.dir / "import.out"));
         const double enrolSeconds = std::chrono::duration<double>(Clock::now() - enrolStart).count();
 
-        Child authority({CARDBRIDGE_AUTHORITY_EXE, "serve", "--config", (s.dir / "authority.json").string()},
-                        s.dir / "serve.out", s.dir / "serve.err");
+        Child authority(
+            {CARDBRIDGE_AUTHORITY_EXE, "serve", "--dev", "--config", (s.dir / "authority.json").string()},
+            s.dir / "serve.out", s.dir / "serve.err");
         const std::uint16_t authorityPort =
             waitForPort(authority, s.dir / "serve.out", s.dir / "serve.err",
                         std::regex(R"(listening on https://127\.0\.0\.1:(\d+)/)"));

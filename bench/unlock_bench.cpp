@@ -196,8 +196,9 @@ class Fixture {
         peerLeaf_ = makeCertificate(peerSpec);
         writeFile(authority_->dir() / "peer-leaf.pem", peerLeaf_.certPem);
         if (authority_->cli("enroll --cert " + (authority_->dir() / "peer-leaf.pem").string() + " --card " +
-                            PEER_SERIAL + " --org " + ORGANIZATION + " --name " + NAME + " --id-type " +
-                            ID_TYPE + " --id-number " + ID_NUMBER + " --phone " + PHONE) != 0)
+                                PEER_SERIAL + " --org " + ORGANIZATION + " --name " + NAME + " --id-type " +
+                                ID_TYPE,
+                            std::string(ID_NUMBER) + "\n" + PHONE + "\n") != 0)
             throw std::runtime_error("enroll (peer): " + slurp(authority_->dir() / "cli.out"));
         const std::string puk = currentPuk();
         authority_->start();
