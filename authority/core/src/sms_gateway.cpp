@@ -68,7 +68,13 @@ WebhookSmsGateway::WebhookSmsGateway(std::string url, std::vector<std::filesyste
     std::string_view authority = rest.substr(0, slash);
     path_ = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    const auto bracket = authority.find(']');
+    if (authority.starts_with('[') && bracket != std::string_view::npos) {  // [IPv6] or [IPv6]:port
+        host_ = authority.substr(0, bracket + 1);
+        port_ = bracket + 1 < authority.size() && authority[bracket + 1] == ':'
+                    ? authority.substr(bracket + 2)
+                    : (tls_ ? "443" : "80");
+    } else if (colon != std::string_view::npos && bracket == std::string_view::npos) {
         host_ = authority.substr(0, colon);
         port_ = authority.substr(colon + 1);
     } else {
