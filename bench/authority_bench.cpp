@@ -13,7 +13,8 @@
 //   authority_bench [--warmup-ms 1000] [--seconds 5] [--loads 1,16,64] [--flows 100]
 //                   [--flow-clients 1,8] [--uniform-timing-ms 0] [--keep 1]
 //
-// The authority's config raises limits.createPerCardPerHour / createPerAddressPerHour and sets
+// The authority's config raises limits.createPerCardPerHour / createMatchesPerCardPerHour /
+// createPerAddressPerHour and sets
 // uniformTimingMillis to --uniform-timing-ms (default 0; the authority's own default is 250 ms of padding
 // on create) (see docs/benchmarks.md). --loads 0 skips the status runs. Prints markdown tables.
 #include <netinet/in.h>
@@ -367,7 +368,10 @@ void writeSetup(Setup& s, unsigned cards, int uniformTimingMs) {
                          {"idKeyFile", (s.dir / "id.key").string()},
                          {"attachmentKeyFile", (s.dir / "attachment.key").string()},
                          {"uniformTimingMillis", uniformTimingMs},
-                         {"limits", {{"createPerCardPerHour", 10000}, {"createPerAddressPerHour", 100000}}},
+                         {"limits",
+                          {{"createPerCardPerHour", 10000},
+                           {"createMatchesPerCardPerHour", 10000},
+                           {"createPerAddressPerHour", 100000}}},
                          {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
                          {"tls", {{"certificateChain", "tls.pem"}, {"privateKey", "tls.key"}}},
                          {"api", {{"tokenFile", "tokens"}}},

@@ -173,7 +173,9 @@ TEST_F(AuthorityE2e, UniformTimingWaitsOnATimerNotOnAWorker) {
     json config = json::parse(readAll(dir_ / "authority.json"));
     config["uniformTimingMillis"] = PADDING.count();
     config["listen"]["workers"] = 2;
-    config["limits"] = {{"createPerAddressPerHour", 1000}, {"createPerCardPerHour", 1000}};
+    config["limits"] = {{"createPerAddressPerHour", 1000},
+                        {"createPerCardPerHour", 1000},
+                        {"createMatchesPerCardPerHour", 1000}};
     writeFile(dir_ / "authority.json", config.dump(2));
     start();
 

@@ -119,7 +119,10 @@ void UnlockFlowTest::SetUp() {
     json authorityConfig = {
         {"listen", {{"port", authorityPort_}}},
         // Many requests per card in one test (fault loops); the defaults would refuse them.
-        {"limits", {{"createPerCardPerHour", 1000}, {"createPerAddressPerHour", 10000}}},
+        {"limits",
+         {{"createPerCardPerHour", 1000},
+          {"createMatchesPerCardPerHour", 1000},
+          {"createPerAddressPerHour", 10000}}},
         {"review", {{"loginAttemptsPerWindow", 1000}}}};
     authority_ = std::make_unique<AuthorityProcess>(work() / "authority", CARDBRIDGE_AUTHORITY_EXE, TOKEN,
                                                     authorityConfig);
