@@ -13,7 +13,8 @@
 //   authority_bench [--warmup-ms 1000] [--seconds 5] [--loads 1,16,64] [--flows 100]
 //                   [--flow-clients 1,8] [--uniform-timing-ms 0] [--keep 1]
 //
-// The authority's config raises limits.createPerCardPerHour / createPerAddressPerHour and sets
+// The authority's config raises limits.createPerCardPerHour / createMatchesPerCardPerHour /
+// createPerAddressPerHour and sets
 // uniformTimingMillis to --uniform-timing-ms (default 0; the authority's own default is 250 ms of padding
 // on create) (see docs/benchmarks.md). --loads 0 skips the status runs. Prints markdown tables.
 #include <netinet/in.h>
@@ -367,7 +368,10 @@ void writeSetup(Setup& s, unsigned cards, int uniformTimingMs) {
                          {"idKeyFile", (s.dir / "id.key").string()},
                          {"attachmentKeyFile", (s.dir / "attachment.key").string()},
                          {"uniformTimingMillis", uniformTimingMs},
-                         {"limits", {{"createPerCardPerHour", 10000}, {"createPerAddressPerHour", 100000}}},
+                         {"limits",
+                          {{"createPerCardPerHour", 10000},
+                           {"createMatchesPerCardPerHour", 10000},
+                           {"createPerAddressPerHour", 100000}}},
                          {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
                          {"tls", {{"certificateChain", "tls.pem"}, {"privateKey", "tls.key"}}},
                          {"api", {{"tokenFile", "tokens"}}},
@@ -538,8 +542,9 @@ int main(int argc, char** argv) {
             throw std::runtime_error("import-csv failed:\n" + slurp(s.dir / "import.out"));
         const double enrolSeconds = std::chrono::duration<double>(Clock::now() - enrolStart).count();
 
-        Child authority({CARDBRIDGE_AUTHORITY_EXE, "serve", "--config", (s.dir / "authority.json").string()},
-                        s.dir / "serve.out", s.dir / "serve.err");
+        Child authority(
+            {CARDBRIDGE_AUTHORITY_EXE, "serve", "--dev", "--config", (s.dir / "authority.json").string()},
+            s.dir / "serve.out", s.dir / "serve.err");
         const std::uint16_t authorityPort =
             waitForPort(authority, s.dir / "serve.out", s.dir / "serve.err",
                         std::regex(R"(listening on https://127\.0\.0\.1:(\d+)/)"));

@@ -183,9 +183,11 @@ class Fixture {
 
         // The authority: create limits raised (every iteration creates two requests from 127.0.0.1), no
         // create padding (AuthorityProcess's default), info logging (nothing per request).
-        const json extra = {
-            {"limits", {{"createPerCardPerHour", 10000}, {"createPerAddressPerHour", 100000}}},
-            {"log", {{"level", "info"}}}};
+        const json extra = {{"limits",
+                             {{"createPerCardPerHour", 10000},
+                              {"createMatchesPerCardPerHour", 10000},
+                              {"createPerAddressPerHour", 100000}}},
+                            {"log", {{"level", "info"}}}};
         authority_ = std::make_unique<AuthorityProcess>(env_->dir() / "authority", CARDBRIDGE_AUTHORITY_EXE,
                                                         TOKEN, extra);
         if (authority_->enroll(CARD_SERIAL, ORGANIZATION, NAME, ID_NUMBER, PHONE) != 0)
@@ -196,8 +198,9 @@ class Fixture {
         peerLeaf_ = makeCertificate(peerSpec);
         writeFile(authority_->dir() / "peer-leaf.pem", peerLeaf_.certPem);
         if (authority_->cli("enroll --cert " + (authority_->dir() / "peer-leaf.pem").string() + " --card " +
-                            PEER_SERIAL + " --org " + ORGANIZATION + " --name " + NAME + " --id-type " +
-                            ID_TYPE + " --id-number " + ID_NUMBER + " --phone " + PHONE) != 0)
+                                PEER_SERIAL + " --org " + ORGANIZATION + " --name " + NAME + " --id-type " +
+                                ID_TYPE,
+                            std::string(ID_NUMBER) + "\n" + PHONE + "\n") != 0)
             throw std::runtime_error("enroll (peer): " + slurp(authority_->dir() / "cli.out"));
         const std::string puk = currentPuk();
         authority_->start();

@@ -9,8 +9,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -67,6 +70,58 @@ void quietLogging(const http::ServeConfig& config) {
     setupLogging(options);
 }
 
+// The retention purge inside serve: at start, then every interval, on a thread of its own (storage work
+// never runs on the network threads); stop() ends it between runs.
+class PurgeTimer {
+  public:
+    PurgeTimer(Runtime& runtime, std::chrono::minutes interval)
+        : runtime_(runtime), interval_(interval), thread_([this] { loop(); }) {}
+    ~PurgeTimer() { stop(); }
+    PurgeTimer(const PurgeTimer&) = delete;
+    PurgeTimer& operator=(const PurgeTimer&) = delete;
+
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+  private:
+    void loop() {
+        std::unique_lock lock(mutex_);
+        do {
+            lock.unlock();
+            try {
+                const int days = runtime_.config.attachmentRetentionDays;
+                const int purged = runtime_.service.review().purgeAttachments(days);
+                spdlog::info("purge: {} attachment(s) deleted (retention {} days)", purged, days);
+            } catch (const std::exception& e) {
+                spdlog::error("purge failed: {}", e.what());
+            }
+            lock.lock();
+        } while (!wake_.wait_for(lock, interval_, [this] { return stopping_; }));
+    }
+
+    Runtime& runtime_;
+    std::chrono::minutes interval_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;  // last: started once the members above exist
+};
+
+// One line of the applicant input (CR stripped).
+std::string applicantLine(std::istream& in, const char* what) {
+    std::string line;
+    if (!std::getline(in, line))
+        throw InputError(std::string("enroll: the ") + what + " is missing from the input");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
 template <class Body>
 int guarded(const char* what, Body body) {
     try {
@@ -82,7 +137,7 @@ int guarded(const char* what, Body body) {
 
 }  // namespace
 
-int serve(const std::filesystem::path& configFile) {
+int serve(const std::filesystem::path& configFile, bool dev) {
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGINT);
@@ -94,10 +149,16 @@ int serve(const std::filesystem::path& configFile) {
         spdlog::info("cardbridge-authority {} starting; data in {}", CARDBRIDGE_VERSION,
                      config.authority.dataDir.string());
         for (const auto& warning : config.warnings) spdlog::warn("config: {}", warning);
-        if (config.api.bearerTokens.empty()) {
-            spdlog::warn("no api.tokenFile: the /v1 API accepts any client (development only)");
+        http::checkServePolicy(config, dev);
+        if (dev && config.api.bearerTokens.empty()) {
+            spdlog::warn("--dev without api.tokenFile: the /v1 API accepts any client");
+        }
+        if (dev && config.authority.sms.kind == "outbox") {
+            spdlog::warn("--dev: SMS codes and phone numbers go to the outbox file {} in clear",
+                         config.authority.sms.outboxPath.string());
         }
         Runtime runtime(config.authority);
+        PurgeTimer purger(runtime, std::chrono::minutes(config.authority.purgeIntervalMinutes));
         http::ApiRouter api(runtime.service, config.api);
         http::ReviewSite review(runtime.service, config.review);
         http::AuthorityFront front(api, review);
@@ -114,6 +175,7 @@ int serve(const std::filesystem::path& configFile) {
             server.stop();
         });
         server.run(config.networkThreads);
+        purger.stop();
         // run() also returns when the server stopped for another reason: release the waiter.
         pthread_kill(waiter.native_handle(), SIGTERM);
         waiter.join();
@@ -132,13 +194,26 @@ int enroll(const std::filesystem::path& configFile, const EnrollArgs& args) {
         if (!in) throw InputError("cannot read " + args.certificate.string());
         std::stringstream bytes;
         bytes << in.rdbuf();
+        // The ID number and phone come from stdin or a file, never argv (visible to all in /proc).
+        std::ifstream file;
+        if (!args.applicantFile.empty()) {
+            file.open(args.applicantFile);
+            if (!file) throw InputError("cannot read " + args.applicantFile.string());
+        } else if (::isatty(STDIN_FILENO) == 1) {
+            std::cerr << "证件号码 (ID number), then the phone, one a line:" << std::endl;
+        }
+        std::istream& applicant = args.applicantFile.empty() ? std::cin : file;
+        std::string idNumber = applicantLine(applicant, "ID number (first line)");
+        const std::string phone = applicantLine(applicant, "phone (second line)");
         Enrollment enrollment;
         enrollment.certificate = bytes.str();
         enrollment.cardSerial = args.card;
         enrollment.organization = args.organization;
         enrollment.uscc = args.uscc;
-        enrollment.applicant = {args.name, args.idType, args.idNumber, args.phone};
+        enrollment.applicant = {args.name, args.idType, idNumber, phone};
+        wipe(idNumber);
         const auto id = runtime.registry.enroll(enrollment, "cli");
+        wipe(enrollment.applicant.idNumber);
         std::cout << "enrolled certificate #" << id << " on card " << args.card << "\n";
         return 0;
     });
@@ -221,6 +296,23 @@ int purge(const std::filesystem::path& configFile) {
             runtime.service.review().purgeAttachments(config.authority.attachmentRetentionDays);
         std::cout << "purged " << purged << " attachment(s) older than "
                   << config.authority.attachmentRetentionDays << " days after the decision\n";
+        return 0;
+    });
+}
+
+int verifyAudit(const std::filesystem::path& configFile) {
+    return guarded("verify-audit", [&] {
+        const http::ServeConfig config = loadConfig(configFile);
+        quietLogging(config);
+        // Opening migrates an older database first (its rows get their hashes then).
+        openSqliteStorage(config.authority.databasePath).reset();
+        const AuditVerification result = verifyAuditChain(config.authority.databasePath);
+        if (!result.ok) {
+            std::cerr << "verify-audit: " << result.problem << "\n";
+            std::cout << "BROKEN at audit row " << result.badRow << " (" << result.rows << " rows checked)\n";
+            return 1;
+        }
+        std::cout << "audit log intact: " << result.rows << " rows, head " << result.headHash << "\n";
         return 0;
     });
 }

@@ -14,16 +14,18 @@ struct EnrollArgs {
     std::string uscc;
     std::string name;
     std::string idType;
-    std::string idNumber;
-    std::string phone;
+    std::filesystem::path applicantFile;  ///< ID number and phone, one a line; empty = stdin
 };
 
 /// Each returns the process exit code and prints what went wrong (never a secret) on stderr.
-int serve(const std::filesystem::path& configFile);
+/// `dev`: allow no API token file and the SMS outbox (checkServePolicy).
+int serve(const std::filesystem::path& configFile, bool dev);
 int enroll(const std::filesystem::path& configFile, const EnrollArgs& args);
 int importCsv(const std::filesystem::path& configFile, const std::filesystem::path& csvFile);
 int printPuk(const std::filesystem::path& configFile, const std::string& cardSerial);
 int addReviewer(const std::filesystem::path& configFile, const std::string& name);
 int purge(const std::filesystem::path& configFile);
+/// 0 when the audit chain is whole; 1 naming the first broken row.
+int verifyAudit(const std::filesystem::path& configFile);
 
 }  // namespace cardbridge::authority::app

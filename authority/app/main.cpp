@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <iostream>
 
 #include "commands.hpp"
 
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
 
     auto* serve = cli.add_subcommand("serve", "serve the HTTPS API and the reviewers' pages");
     serve->add_option("--config", config, "JSON config file");
+    bool dev = false;
+    serve->add_flag("--dev", dev,
+                    "demo on this machine: allow the API without a token file and the SMS outbox file");
 
     app::EnrollArgs enrollArgs;
     auto* enroll = cli.add_subcommand("enroll", "register an issued certificate with its original applicant");
@@ -26,9 +30,15 @@ int main(int argc, char** argv) {
     enroll->add_option("--uscc", enrollArgs.uscc, "统一社会信用代码 (optional)");
     enroll->add_option("--name", enrollArgs.name, "applicant's name (经办人姓名)")->required();
     enroll->add_option("--id-type", enrollArgs.idType, "证件类型, e.g. 居民身份证")->required();
-    enroll->add_option("--id-number", enrollArgs.idNumber, "证件号码 (stored only as a keyed hash)")
-        ->required();
-    enroll->add_option("--phone", enrollArgs.phone, "mainland mobile number")->required();
+    enroll->add_option(
+        "--applicant-file", enrollArgs.applicantFile,
+        "file with the 证件号码 on its first line and the phone on its second (default: stdin)");
+    // The old flags put ID numbers and phones on the command line, where every local user reads them in
+    // /proc: kept only to say so.
+    std::string refusedIdNumber;
+    std::string refusedPhone;
+    enroll->add_option("--id-number", refusedIdNumber)->group("");
+    enroll->add_option("--phone", refusedPhone)->group("");
 
     std::filesystem::path csv;
     auto* import = cli.add_subcommand("import-csv", "register certificates listed in a CSV file");
@@ -46,12 +56,25 @@ int main(int argc, char** argv) {
 
     auto* purge = cli.add_subcommand("purge", "delete attachment contents past the retention period");
 
+    auto* verifyAudit =
+        cli.add_subcommand("verify-audit", "check the audit log's hash chain; names the first broken row");
+
     CLI11_PARSE(cli, argc, argv);
-    if (serve->parsed()) return app::serve(config);
-    if (enroll->parsed()) return app::enroll(config, enrollArgs);
+    if (serve->parsed()) return app::serve(config, dev);
+    if (enroll->parsed()) {
+        if (enroll->count("--id-number") > 0 || enroll->count("--phone") > 0) {
+            std::cerr
+                << "enroll: --id-number and --phone are no longer accepted: the command line is visible "
+                   "to every local user in /proc. Give the ID number and the phone on stdin (two "
+                   "lines) or with --applicant-file FILE.\n";
+            return 2;
+        }
+        return app::enroll(config, enrollArgs);
+    }
     if (import->parsed()) return app::importCsv(config, csv);
     if (puk->parsed()) return app::printPuk(config, card);
     if (reviewerAdd->parsed()) return app::addReviewer(config, reviewerName);
     if (purge->parsed()) return app::purge(config);
+    if (verifyAudit->parsed()) return app::verifyAudit(config);
     return 2;
 }

@@ -115,6 +115,7 @@ LoadedAuthorityConfig parseAuthorityConfigJson(const json& root, const std::file
     top.path("idKeyFile", c.idKeyFile, true);
     top.path("attachmentKeyFile", c.attachmentKeyFile, true);
     top.integer("attachmentRetentionDays", c.attachmentRetentionDays, 1, 3650);
+    top.integer("purgeIntervalMinutes", c.purgeIntervalMinutes, 1, 24 * 60);
     top.integer("uniformTimingMillis", c.uniformTimingMillis, 0, 10000);
     top.string("offlineRouteText", c.offlineRouteText);
     top.path("holidayCalendarFile", c.holidayCalendarFile);
@@ -137,6 +138,7 @@ LoadedAuthorityConfig parseAuthorityConfigJson(const json& root, const std::file
         Reader r(*limits, "limits", baseDir, loaded.warnings);
         auto& l = c.limits;
         r.integer("createPerCardPerHour", l.createPerCardPerHour, 1, 10000);
+        r.integer("createMatchesPerCardPerHour", l.createMatchesPerCardPerHour, 1, 10000);
         r.integer("createPerAddressPerHour", l.createPerAddressPerHour, 1, 100000);
         r.integer("attachmentMaxBytes", l.attachmentMaxBytes, 1,
                   static_cast<long long>(rules::MAX_ATTACHMENT_BYTES));

@@ -129,14 +129,20 @@ std::int64_t Registry::enroll(const Enrollment& e, const std::string& actor) {
         id = storage_.insertCertificate(r);
         // A renewed certificate on a known card keeps the card's PUK epoch and any pending rotation.
         const bool newCard = storage_.ensureCard(r.cardSerial, now);
-        storage_.appendAudit({0, now, actor, "registry.enroll", "",
+        storage_.appendAudit({0,
+                              now,
+                              actor,
+                              "registry.enroll",
+                              "",
                               nlohmann::json{{"certificateSha256", r.sha256},
                                              {"cardSerial", r.cardSerial},
                                              {"newCard", newCard},
                                              {"subject", cert->subject().text},
                                              {"idType", r.idType},
                                              {"idLast4", r.idLast4}}
-                                  .dump()});
+                                  .dump(),
+                              {},
+                              {}});
     });
     return id;
 }

@@ -50,7 +50,7 @@ RequestStatus RequestLedger::statusOf(const UnlockRequestRecord& r) {
 
 void RequestLedger::audit(const std::string& actor, const std::string& action, const std::string& requestId,
                           const nlohmann::json& details) {
-    storage_.appendAudit({0, clock_.now(), actor, action, requestId, auditText(details)});
+    storage_.appendAudit({0, clock_.now(), actor, action, requestId, auditText(details), {}, {}});
 }
 
 void RequestLedger::record(UnlockRequestRecord& request, const Change& change, Seconds now) {
@@ -58,7 +58,8 @@ void RequestLedger::record(UnlockRequestRecord& request, const Change& change, S
         request.updatedAt = now;
         storage_.updateRequest(request);
     }
-    storage_.appendAudit({0, now, change.actor, change.action, request.id, auditText(change.details)});
+    storage_.appendAudit(
+        {0, now, change.actor, change.action, request.id, auditText(change.details), {}, {}});
 }
 
 AttachmentInfo attachmentInfo(const AttachmentRecord& a) {

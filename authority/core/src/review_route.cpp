@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
@@ -184,19 +185,37 @@ AttachmentContent ReviewRoute::attachment(const std::string& requestId, const st
 
 int ReviewRoute::purgeAttachments(int olderThanDays) {
     const Seconds now = clock_.now();
+    const Seconds cutoff = now - std::chrono::days(olderThanDays);
     int total = 0;
     storage_.inTransaction([&] {
-        for (const auto& finished : storage_.requestsFinishedBefore(now - std::chrono::days(olderThanDays))) {
-            ledger_.change(finished.id,
-                           [&](const UnlockRequestRecord& r, Seconds at) -> std::optional<Change> {
-                               const int purged = storage_.purgeAttachmentContents(r.id, at);
-                               total += purged;
-                               if (purged == 0) return std::nullopt;
-                               return Change{"system",
-                                             "attachment.purge",
-                                             {{"count", purged}, {"olderThanDays", olderThanDays}},
-                                             false};
-                           });
+        std::vector<std::string> ids;
+        // Requests nobody decided or finished within the retention period expire (withdrawn by the
+        // system) and lose their attachments with the decided ones: a request left open must not keep
+        // ID scans for ever. An SMS authorisation whose credential left keeps its state (the card's
+        // rotation is pending; the next request converges it) — it has no attachments.
+        for (const auto& stale : storage_.requestsUndecidedBefore(cutoff)) {
+            ledger_.change(stale.id, [&](UnlockRequestRecord& r, Seconds at) -> std::optional<Change> {
+                if (r.state == RequestState::Authorised && r.credentialReleased) return std::nullopt;
+                const std::string before = toString(r.state);
+                r.state = RequestState::Withdrawn;
+                r.decidedAt = at;
+                r.decidedBy = "system";
+                ids.push_back(r.id);
+                return Change{
+                    "system", "request.expire", {{"from", before}, {"olderThanDays", olderThanDays}}};
+            });
+        }
+        for (const auto& finished : storage_.requestsFinishedBefore(cutoff)) ids.push_back(finished.id);
+        for (const auto& id : ids) {
+            ledger_.change(id, [&](const UnlockRequestRecord& r, Seconds at) -> std::optional<Change> {
+                const int purged = storage_.purgeAttachmentContents(r.id, at);
+                total += purged;
+                if (purged == 0) return std::nullopt;
+                return Change{"system",
+                              "attachment.purge",
+                              {{"count", purged}, {"olderThanDays", olderThanDays}},
+                              false};
+            });
         }
     });
     return total;

@@ -1,7 +1,9 @@
 #include "cardbridge/authority/core/reviewer_sessions.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "cardbridge/authority/core/client_address.hpp"
 #include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/authority/core/password.hpp"
 #include "cardbridge/common/digest.hpp"
@@ -57,9 +59,20 @@ LoginResult ReviewerSessions::login(const std::string& name, const Secret& passw
     const Seconds now = clock_.now();
     LoginResult result;
     const auto window = std::chrono::duration_cast<std::chrono::seconds>(policy_.loginWindow);
-    if (detail::countInWindow(storage_, "login:" + clientAddress, window, now).count >
+    if (detail::countInWindow(storage_, "login:" + rateLimitBucket(clientAddress), window, now).count >
         policy_.loginAttemptsPerWindow) {
         ledger_.audit(client, "review.login_throttled", "");
+        result.outcome = LoginResult::Outcome::Throttled;
+        return result;
+    }
+    // Per account, whether the name exists or not (so a lock tells nothing about which names do): after
+    // accountFailuresBeforeLock failures in a row, the name is locked for accountLockBase, doubling with
+    // each further failure up to accountLockMax. Only a hash of the typed name is stored.
+    const std::string account =
+        sha256Hex("cardbridge-login-account:" + rules::normalizeText(name).value_or(name));
+    LoginFailures failures = storage_.loginFailures(account);
+    if (failures.lockedUntil > now) {
+        ledger_.audit(client, "review.login_locked", "");
         result.outcome = LoginResult::Outcome::Throttled;
         return result;
     }
@@ -68,7 +81,19 @@ LoginResult ReviewerSessions::login(const std::string& name, const Secret& passw
                         ? verifyPassword(password.view(), reviewer->passwordHash)
                         : (static_cast<void>(verifyPassword(password.view(), DUMMY_HASH)), false);
     if (!ok) {
-        ledger_.audit(client, "review.login_failed", "", {{"name", name.substr(0, 64)}});
+        ++failures.failures;
+        const int over = failures.failures - policy_.accountFailuresBeforeLock;
+        if (over >= 0) {
+            auto lock = policy_.accountLockBase;
+            for (int i = 0; i < over && lock < policy_.accountLockMax; ++i) lock *= 2;
+            failures.lockedUntil = now + std::min(lock, policy_.accountLockMax);
+        }
+        // What was typed as the name is not recorded: it is often a password typed in the wrong field.
+        storage_.inTransaction([&] {
+            storage_.setLoginFailures(account, failures, now);
+            ledger_.audit(client, "review.login_failed", "",
+                          {{"locked", over >= 0}, {"failuresInARow", failures.failures}});
+        });
         return result;
     }
     std::string token = newFormToken();
@@ -79,7 +104,9 @@ LoginResult ReviewerSessions::login(const std::string& name, const Secret& passw
     result.lifetime = std::chrono::duration_cast<std::chrono::seconds>(policy_.sessionLifetime);
     record.expiresAt = now + result.lifetime;
     record.csrfHash = sha256Hex(csrfTokenFor(token));
+    record.lastSeenAt = now;
     storage_.inTransaction([&] {
+        storage_.setLoginFailures(account, {}, now);
         storage_.deleteExpiredSessions(now);
         storage_.insertSession(record);
         ledger_.audit("reviewer:" + reviewer->name, "review.login", "");
@@ -94,9 +121,16 @@ std::optional<ReviewerSession> ReviewerSessions::resolve(std::string_view sessio
     if (sessionToken.size() != 2 * TOKEN_BYTES) return std::nullopt;
     const std::string tokenHash = sha256Hex(sessionToken);
     const auto record = storage_.findSession(tokenHash);
-    if (!record || record->expiresAt <= clock_.now()) return std::nullopt;
+    const Seconds now = clock_.now();
+    if (!record || record->expiresAt <= now) return std::nullopt;
+    if (now - record->lastSeenAt >= policy_.idleTimeout) {
+        storage_.deleteSession(tokenHash);  // idle too long: the absolute life does not keep it
+        return std::nullopt;
+    }
     const auto reviewer = storage_.findReviewerById(record->reviewerId);
     if (!reviewer || reviewer->disabled) return std::nullopt;
+    // Touch at most once a minute: the idle clock needs no finer grain, and each touch is a write.
+    if (now - record->lastSeenAt >= std::chrono::minutes(1)) storage_.touchSession(tokenHash, now);
     return ReviewerSession{tokenHash, reviewer->name, csrfTokenFor(sessionToken), record->csrfHash};
 }
 

@@ -68,7 +68,13 @@ WebhookSmsGateway::WebhookSmsGateway(std::string url, std::vector<std::filesyste
     std::string_view authority = rest.substr(0, slash);
     path_ = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    const auto bracket = authority.find(']');
+    if (authority.starts_with('[') && bracket != std::string_view::npos) {  // [IPv6] or [IPv6]:port
+        host_ = authority.substr(0, bracket + 1);
+        port_ = bracket + 1 < authority.size() && authority[bracket + 1] == ':'
+                    ? authority.substr(bracket + 2)
+                    : (tls_ ? "443" : "80");
+    } else if (colon != std::string_view::npos && bracket == std::string_view::npos) {
         host_ = authority.substr(0, colon);
         port_ = authority.substr(colon + 1);
     } else {
@@ -79,6 +85,16 @@ WebhookSmsGateway::WebhookSmsGateway(std::string url, std::vector<std::filesyste
         host_.find_first_of(" \r\n@") != std::string::npos ||
         path_.find_first_of(" \r\n") != std::string::npos) {
         throw InputError("SMS webhook URL is malformed");
+    }
+    // Codes and phone numbers never cross a network in clear: plain http:// only to this machine (tests,
+    // or a local relay that does its own TLS).
+    if (!tls_) {
+        const bool loopback =
+            host_ == "localhost" || host_ == "[::1]" || host_ == "::1" ||
+            (host_.starts_with("127.") && host_.find_first_not_of("0123456789.") == std::string::npos);
+        if (!loopback) {
+            throw InputError("SMS webhook URL must be https:// (http:// only to a loopback address)");
+        }
     }
     if (timeoutSeconds_ <= 0) timeoutSeconds_ = 10;
 }
@@ -122,7 +138,8 @@ void WebhookSmsGateway::send(const SmsMessage& message) {
         if (!ctx) throwOpenSsl("SSL_CTX_new");
         SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
         SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-        SSL_CTX_set_default_verify_paths(ctx.get());
+        // Configured CA files pin the provider's CA: then the system store is not consulted at all.
+        if (caFiles_.empty()) SSL_CTX_set_default_verify_paths(ctx.get());
         for (const auto& ca : caFiles_) {
             if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
                 ERR_clear_error();

@@ -1,5 +1,7 @@
 #include "cardbridge/authority/core/sms_route.hpp"
 
+#include "cardbridge/authority/core/client_address.hpp"
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -45,7 +47,7 @@ CodeSent SmsRoute::sendCode(const std::string& requestId, const std::string& cli
         history.lastSentToCard = storage_.lastSendForCard(r.cardSerial);
         const auto dayStart = rules::shanghaiDayStart(rules::shanghaiDate(now));
         history.sentTodayForCard = storage_.countSendsForCard(r.cardSerial, dayStart);
-        history.sentTodayForAddress = storage_.countSendsForAddress(clientAddress, dayStart);
+        history.sentTodayForAddress = storage_.countSendsForAddress(rateLimitBucket(clientAddress), dayStart);
         const auto decision = rules::checkSendAllowed(history, now);
         if (decision.kind == rules::SendDecision::Kind::DailyCap) {
             fail(reason::DAILY_CAP, "daily SMS cap reached", {{"retryAfter", decision.retryAfter.count()}});
@@ -64,7 +66,7 @@ CodeSent SmsRoute::sendCode(const std::string& requestId, const std::string& cli
         code.createdAt = issued.record.issuedAt;
         code.expiresAt = issued.record.issuedAt + rules::SMS_CODE_LIFETIME;
         codeId = storage_.insertCode(code);
-        storage_.logSend(r.id, r.cardSerial, clientAddress, now);
+        storage_.logSend(r.id, r.cardSerial, rateLimitBucket(clientAddress), now);  // IPv6: its /64
         message.phone = cert.phone;
         message.requestId = r.id;
         message.time = now;

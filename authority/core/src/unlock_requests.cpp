@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cardbridge/authority/core/client_address.hpp"
 #include "cardbridge/authority/core/errors.hpp"
 #include "cardbridge/common/certificate.hpp"
 #include "cardbridge/common/digest.hpp"
@@ -42,14 +43,18 @@ UnlockRequests::UnlockRequests(const AuthorityConfig& config, Storage& storage, 
 void UnlockRequests::rateLimit(const std::string& key, int limit, Seconds now) {
     const auto counted = detail::countInWindow(storage_, key, std::chrono::hours(1), now);
     if (counted.count > limit) {
-        fail(reason::RATE_LIMITED, "rate limit " + key.substr(0, key.find(':')),
+        // One message and one retryAfter (the windows are aligned) whichever limit it was, so the refusal
+        // does not tell whether the handler matched; which one is audited.
+        limitHit_ = key.substr(0, key.find(':'));
+        fail(reason::RATE_LIMITED, "too many unlock requests; try again later",
              {{"retryAfter", counted.retryAfter.count()}});
     }
 }
 
 UnlockRequests::Checked UnlockRequests::check(const CreateUnlock& request, Seconds now) {
     Checked checked;
-    rateLimit("create-address:" + request.clientAddress, config_.limits.createPerAddressPerHour, now);
+    rateLimit("create-address:" + rateLimitBucket(request.clientAddress),
+              config_.limits.createPerAddressPerHour, now);
     checked.handler =
         rules::validateHandler({request.handler.organization, request.handler.name, request.handler.idType,
                                 request.handler.idNumber, request.handler.phone},
@@ -77,7 +82,8 @@ UnlockRequests::Checked UnlockRequests::check(const CreateUnlock& request, Secon
     }
     auto record = storage_.findCertificateBySha256(cert->sha256Fingerprint());
     if (!record) fail(reason::CERT_UNKNOWN, "certificate not in the registry");
-    rateLimit("create-card:" + record->cardSerial, config_.limits.createPerCardPerHour, now);
+    // The card's budgets are spent only once the serial matched (openRequest), so a made-up serial with a
+    // public certificate costs the card nothing; the address budget above bounds serial guessing.
     if (record->cardSerial != checked.cardSerial) fail(reason::CARD_MISMATCH, "card serial does not match");
     checked.certificate = std::move(*record);
     return checked;
@@ -91,16 +97,15 @@ CreatedUnlock UnlockRequests::create(const CreateUnlock& request) {
     // the refusal's audit entry. A refusal commits (its counters must count); a storage failure leaves
     // nothing, not even the counters.
     storage_.inTransaction([&] {
-        std::optional<Checked> checked;
         try {
-            checked = check(request, now);
+            const Checked checked = check(request, now);
+            created = openRequest(checked, request, now);
         } catch (const AuthorityError& error) {
-            ledger_.audit("client:" + request.clientAddress, "request.refuse", "",
-                          {{"reason", error.reason()}, {"cardSerial", request.cardSerial.substr(0, 64)}});
+            json details = {{"reason", error.reason()}, {"cardSerial", request.cardSerial.substr(0, 64)}};
+            if (error.reason() == reason::RATE_LIMITED) details["limit"] = limitHit_;
+            ledger_.audit("client:" + request.clientAddress, "request.refuse", "", details);
             refusal = std::current_exception();
-            return;
         }
-        created = openRequest(*checked, request, now);
     });
     if (refusal) std::rethrow_exception(refusal);
     return created;
@@ -116,6 +121,13 @@ CreatedUnlock UnlockRequests::openRequest(const Checked& checked, const CreateUn
     match = (form.idType == reg.idType) && match;
     match = constantTimeEquals(handlerHash, reg.idHash) && match;
     match = constantTimeEquals(form.phone, reg.phone) && match;
+    // Full matches have a budget of their own: strangers spending the other one never lock out the
+    // handler. Counted before anything is stored, so a refusal here leaves no request.
+    if (match) {
+        rateLimit("create-card-match:" + reg.cardSerial, config_.limits.createMatchesPerCardPerHour, now);
+    } else {
+        rateLimit("create-card:" + reg.cardSerial, config_.limits.createPerCardPerHour, now);
+    }
 
     UnlockRequestRecord r;
     r.id = toLowerHex(random_.bytes(16));
@@ -132,6 +144,7 @@ CreatedUnlock UnlockRequests::openRequest(const Checked& checked, const CreateUn
     r.createdAt = now;
     r.updatedAt = now;
     r.clientAddress = request.clientAddress;
+    r.installation = request.installation;
     storage_.insertRequest(r);
     ledger_.audit("client:" + r.clientAddress, "request.create", r.id,
                   {{"route", toString(r.route)},
@@ -145,6 +158,14 @@ CreatedUnlock UnlockRequests::openRequest(const Checked& checked, const CreateUn
     created.route = r.route;
     if (match) created.maskedPhone = rules::maskPhone(reg.phone);
     return created;
+}
+
+void UnlockRequests::requireInstallation(const std::string& requestId, const std::string& installation) {
+    const auto r = storage_.findRequest(requestId);
+    // Another installation's request looks exactly like one that does not exist.
+    if (!r || !constantTimeEquals(r->installation, installation)) {
+        fail(reason::REQUEST_NOT_FOUND, "no such request");
+    }
 }
 
 RequestStatus UnlockRequests::status(const std::string& requestId) {

@@ -98,16 +98,32 @@ bool attachmentTypeAcceptable(std::string_view contentType) {
            type.starts_with("image/");
 }
 
-bool tokenAllowed(const std::vector<std::string>& tokens, std::string_view authorization) {
+// The installation a bearer token belongs to (a digest of the token, never the token), or nullopt when
+// the token is missing or not configured. Hashes make every comparison the same length; every configured
+// token is compared.
+std::optional<std::string> installationOf(const std::vector<std::string>& tokens,
+                                          std::string_view authorization) {
     constexpr std::string_view BEARER = "Bearer ";
     if (authorization.size() <= BEARER.size() || !equalsIgnoreCase(authorization.substr(0, 7), BEARER)) {
-        return false;
+        return std::nullopt;
     }
-    // Hashes make every comparison the same length; every configured token is compared.
     const std::string presented = sha256Hex(authorization.substr(BEARER.size()));
-    bool allowed = false;
-    for (const auto& token : tokens) allowed |= constantTimeEquals(presented, sha256Hex(token));
-    return allowed;
+    std::optional<std::string> found;
+    for (const auto& token : tokens) {
+        if (constantTimeEquals(presented, sha256Hex(token)) && !found) found = installationId(token);
+    }
+    return found;
+}
+
+HttpResponse unauthenticated() {
+    HttpResponse response;
+    try {
+        fail(reason::UNAUTHENTICATED, "missing or wrong API token");
+    } catch (...) {
+        response = apiErrorResponse(std::current_exception());
+    }
+    response.set("WWW-Authenticate", "Bearer realm=\"cardbridge-authority\"");
+    return response;
 }
 
 bool isAttachmentPath(std::string_view method, std::string_view target) {
@@ -158,19 +174,28 @@ HttpResponse ApiRouter::bodyTooLarge(std::string_view method, std::string_view t
     }
 }
 
+std::optional<HttpResponse> ApiRouter::admit(std::string_view, std::string_view,
+                                             std::string_view authorization) const noexcept {
+    try {
+        if (options_.bearerTokens.empty() || installationOf(options_.bearerTokens, authorization)) {
+            return std::nullopt;
+        }
+        return unauthenticated();
+    } catch (...) {
+        return apiErrorResponse(std::current_exception());
+    }
+}
+
 HttpResponse ApiRouter::route(const HttpRequest& request) const {
     const std::string_view path = request.path();
     if (!path.starts_with(PREFIX)) fail(reason::NOT_FOUND, "no such endpoint");
-    if (!options_.bearerTokens.empty() &&
-        !tokenAllowed(options_.bearerTokens, request.header("Authorization"))) {
-        HttpResponse response;
-        try {
-            fail(reason::UNAUTHENTICATED, "missing or wrong API token");
-        } catch (...) {
-            response = apiErrorResponse(std::current_exception());
-        }
-        response.set("WWW-Authenticate", "Bearer realm=\"cardbridge-authority\"");
-        return response;
+    // The server already refused a wrong token when the header arrived (admit); checked again here so the
+    // router is safe on its own.
+    std::string installation;
+    if (!options_.bearerTokens.empty()) {
+        auto found = installationOf(options_.bearerTokens, request.header("Authorization"));
+        if (!found) return unauthenticated();
+        installation = std::move(*found);
     }
     // {"v1", "unlock-requests", id, action, kind}: the second segment must be exactly the collection's name.
     const auto parts = splitPath(path);
@@ -196,6 +221,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
         create.handler.idNumber = stringField(*handler, "idNumber", "handler.idNumber");
         create.handler.phone = stringField(*handler, "phone", "handler.phone");
         create.clientAddress = request.clientAddress;
+        create.installation = installation;
         const CreatedUnlock created = service_.requests().create(create);
         wipe(create.handler.idNumber);
         nlohmann::json out = {{"requestId", created.requestId}, {"route", toString(created.route)}};
@@ -205,7 +231,11 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     // Junk and traversal attempts look exactly like an unknown request, and never reach storage.
     if (!isRequestId(parts[2])) fail(reason::REQUEST_NOT_FOUND, "malformed request id");
     const std::string id(parts[2]);
+    // Bound to the installation that created it: any other is answered as if the id did not exist.
+    // Checked once the endpoint and method are known to exist (404 NOT_FOUND / 405 stay as they were).
+    const auto mine = [&] { service_.requests().requireInstallation(id, installation); };
     if (parts.size() == 3) {
+        if (request.method == "GET" || request.method == "DELETE") mine();
         if (request.method == "GET") return jsonResponse(200, statusJson(service_.requests().status(id)));
         if (request.method == "DELETE") {
             return jsonResponse(
@@ -216,6 +246,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     const std::string_view action = parts[3];
     if (parts.size() == 5 && action == "attachments") {
         allow(request, "PUT");
+        mine();
         if (!isKindToken(parts[4])) fail(reason::ATTACHMENT_KIND, "malformed attachment kind");
         if (!attachmentTypeAcceptable(request.header("Content-Type"))) {
             fail(reason::UNSUPPORTED_MEDIA_TYPE, "attachments are sent as the file's own bytes");
@@ -229,6 +260,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     if (parts.size() != 4) fail(reason::NOT_FOUND, "no such endpoint");
     if (action == "code") {
         allow(request, "POST");
+        mine();
         readJson(request, options_, true);
         const CodeSent sent = service_.sms().sendCode(id, request.clientAddress);
         return jsonResponse(200, {{"maskedPhone", sent.maskedPhone},
@@ -237,6 +269,7 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     }
     if (action == "verify") {
         allow(request, "POST");
+        mine();
         nlohmann::json body = readJson(request, options_, false);
         std::string codeText = stringField(body, "code", "code");
         const Secret code(codeText);
@@ -246,15 +279,18 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     }
     if (action == "submit") {
         allow(request, "POST");
+        mine();
         readJson(request, options_, true);
         return jsonResponse(200, statusJson(service_.review().submit(id)));
     }
     if (action == "application-form") {
         allow(request, "GET");
+        mine();
         return jsonResponse(200, formJson(service_.requests().applicationForm(id)));
     }
     if (action == "credential") {
         allow(request, "POST");
+        mine();
         readJson(request, options_, true);
         const Credential credential = service_.custody().credential(id);
         nlohmann::json out = {{"currentPuk", std::string(credential.currentPuk.view())},
@@ -269,10 +305,15 @@ HttpResponse ApiRouter::route(const HttpRequest& request) const {
     }
     if (action == "complete") {
         allow(request, "POST");
+        mine();
         readJson(request, options_, true);
         return jsonResponse(200, statusJson(service_.custody().complete(id)));
     }
     fail(reason::NOT_FOUND, "no such endpoint");
+}
+
+std::string installationId(std::string_view token) {
+    return sha256Hex("cardbridge-installation:" + std::string(token)).substr(0, 32);
 }
 
 HttpResponse apiErrorResponse(std::exception_ptr error) noexcept {

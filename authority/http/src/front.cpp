@@ -59,4 +59,25 @@ HttpResponse AuthorityFront::bodyTooLarge(std::string_view method, std::string_v
     }
 }
 
+std::optional<HttpResponse> AuthorityFront::admit(std::string_view method, std::string_view target,
+                                                  std::string_view authorization) const noexcept {
+    if (underApi(pathOf(target))) return api_.admit(method, target, authorization);
+    return std::nullopt;
+}
+
+HttpResponse AuthorityFront::overloaded(std::string_view method, std::string_view target) const noexcept {
+    if (underApi(pathOf(target))) return RequestHandler::overloaded(method, target);
+    try {
+        HttpResponse response;
+        response.status = 503;
+        for (auto& [name, value] : pageSecurityHeaders()) response.set(name, value);
+        response.set("Content-Type", "text/plain; charset=utf-8");
+        response.set("Retry-After", "1");
+        response.body = "busy; try again shortly\n";
+        return response;
+    } catch (...) {
+        return HttpResponse{503, {}, {}, std::nullopt};
+    }
+}
+
 }  // namespace cardbridge::authority::http

@@ -12,16 +12,19 @@ namespace cardbridge::authority::http {
 namespace {
 
 constexpr std::string_view PAGE_CSP =
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'";
-// Attachments are shown inside our own pages (img, iframe), never run anything, never get framed elsewhere.
-constexpr std::string_view ATTACHMENT_CSP = "default-src 'none'; img-src 'self'; frame-ancestors 'self'";
+// Attachments are uploaded by anyone with an API token: hostile content. `sandbox` puts a document opened
+// from one (an SVG-like image, a crafted PDF) in an opaque origin without scripts, so it cannot act as
+// the reviewers' origin; images are shown with <img>, which runs nothing anyway.
+constexpr std::string_view ATTACHMENT_CSP =
+    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
 constexpr std::string_view STYLE =
     R"(body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
 h1{font-size:1.4em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
 .en{color:#666;font-size:.85em}.error{color:#a00}.attachment img{max-width:100%;border:1px solid #ccc}
-.attachment iframe{width:100%;height:40em;border:1px solid #ccc}form.inline{display:inline}
+form.inline{display:inline}
 nav{margin-bottom:1em}textarea{width:30em;height:4em}
 )";
 
@@ -237,11 +240,13 @@ HttpResponse requestPage(const ReviewItem& item, const RequestStatus& status, co
         if (a.purged) {
             html += "<p>已删除 (purged)</p>";
         } else if (a.contentType == "application/pdf") {
-            html += "<iframe src=\"" + url + "\" title=\"" + htmlEscape(a.kind) + "\"></iframe>";
+            // PDFs are downloads, opened in the reviewer's own viewer, never rendered in our origin.
+            html += "<p><a href=\"" + url + "\" download>下载 PDF Download</a></p>";
         } else {
             html += "<img src=\"" + url + "\" alt=\"" + htmlEscape(a.kind) + "\">";
+            html += "<p><a href=\"" + url + "\">单独打开 Open</a></p>";
         }
-        html += "<p><a href=\"" + url + "\">单独打开 Open</a></p></section>\n";
+        html += "</section>\n";
     }
     if (status.state == toString(RequestState::InReview)) {
         const std::string base = "/review/requests/" + htmlEscape(id);
@@ -263,10 +268,12 @@ HttpResponse requestPage(const ReviewItem& item, const RequestStatus& status, co
 HttpResponse attachmentResponse(const AttachmentContent& content) {
     HttpResponse response = withPageHeaders(200);
     response.set("Content-Security-Policy", std::string(ATTACHMENT_CSP));
-    response.set("X-Frame-Options", "SAMEORIGIN");
     response.set("Content-Type", content.contentType);
     const std::string_view extension = rules::extensionForMimeType(content.contentType);
-    response.set("Content-Disposition", "inline; filename=\"" + content.kind + "." +
+    // Images inline (sandboxed); anything else — PDFs — as a download, never rendered in our origin.
+    const bool inlineImage = content.contentType.starts_with("image/");
+    response.set("Content-Disposition", std::string(inlineImage ? "inline" : "attachment") + "; filename=\"" +
+                                            content.kind + "." +
                                             std::string(extension.empty() ? "bin" : extension) + "\"");
     response.body.assign(content.data.begin(), content.data.end());
     return response;

@@ -16,6 +16,7 @@ namespace cardbridge::authority::http {
 namespace {
 
 constexpr std::string_view LOGIN_PATH = "/review/login";
+constexpr std::string_view COOKIE_PATH = "/";  // __Host- cookies must have Path=/
 constexpr std::chrono::seconds LOGIN_FORM_LIFETIME{3600};
 
 bool isForm(const HttpRequest& request) {
@@ -102,7 +103,7 @@ HttpResponse ReviewSite::route(const HttpRequest& request) const {
 HttpResponse ReviewSite::loginForm(unsigned status, std::string_view error) const {
     const std::string csrf = service_.reviewers().newFormToken();
     HttpResponse response = loginPage(status, error, csrf);
-    response.add("Set-Cookie", setCookie(LOGIN_CSRF_COOKIE, csrf, LOGIN_PATH, LOGIN_FORM_LIFETIME));
+    response.add("Set-Cookie", setCookie(LOGIN_CSRF_COOKIE, csrf, COOKIE_PATH, LOGIN_FORM_LIFETIME));
     return response;
 }
 
@@ -130,7 +131,7 @@ HttpResponse ReviewSite::login(const HttpRequest& request) const {
     }
     HttpResponse response = redirectTo("/review/");
     response.add("Set-Cookie", sessionCookie(result.sessionToken.view(), result.lifetime));
-    response.add("Set-Cookie", setCookie(LOGIN_CSRF_COOKIE, "", LOGIN_PATH, std::chrono::seconds(0)));
+    response.add("Set-Cookie", setCookie(LOGIN_CSRF_COOKIE, "", COOKIE_PATH, std::chrono::seconds(0)));
     return response;
 }
 
@@ -159,7 +160,7 @@ HttpResponse ReviewSite::decide(const HttpRequest& request, const ReviewerSessio
 }
 
 std::string sessionCookie(std::string_view token, std::chrono::seconds maxAge) {
-    return setCookie(SESSION_COOKIE, token, "/review", maxAge);
+    return setCookie(SESSION_COOKIE, token, COOKIE_PATH, maxAge);
 }
 
 }  // namespace cardbridge::authority::http

@@ -1,6 +1,7 @@
 // The HTTP layer's config keys; the service's keys go to authority/core's loader.
 #include "cardbridge/authority/http/serve_config.hpp"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -84,7 +85,10 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
     config.warnings = std::move(loaded.warnings);
 
     if (const json* listen = section(root, "listen")) {
-        checkKeys(*listen, "listen", {"address", "port", "threads", "workers"}, config.warnings);
+        checkKeys(*listen, "listen",
+                  {"address", "port", "threads", "workers", "maxConnections", "maxPendingRequests",
+                   "trustedProxies"},
+                  config.warnings);
         config.server.address = value<std::string>(*listen, "listen", "address", config.server.address);
         const int port = value<int>(*listen, "listen", "port", config.server.port);
         if (port < 0 || port > 65535) throw InputError("config: 'listen.port' out of range");
@@ -96,6 +100,25 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
         }
         config.networkThreads = static_cast<unsigned>(threads);
         config.server.workers = static_cast<unsigned>(workers);
+        const int connections = value<int>(*listen, "listen", "maxConnections", 512);
+        const int pending = value<int>(*listen, "listen", "maxPendingRequests", 64);
+        if (connections < 1 || connections > 100000 || pending < 1 || pending > 100000) {
+            throw InputError(
+                "config: 'listen.maxConnections' and 'listen.maxPendingRequests' must be 1..100000");
+        }
+        config.server.maxConnections = static_cast<unsigned>(connections);
+        config.server.maxPendingRequests = static_cast<unsigned>(pending);
+        config.server.trustedProxies =
+            value<std::vector<std::string>>(*listen, "listen", "trustedProxies", std::vector<std::string>{});
+        for (const auto& proxy : config.server.trustedProxies) {
+            in6_addr v6{};
+            in_addr v4{};
+            if (::inet_pton(AF_INET, proxy.c_str(), &v4) != 1 &&
+                ::inet_pton(AF_INET6, proxy.c_str(), &v6) != 1) {
+                throw InputError("config: 'listen.trustedProxies' holds '" + proxy.substr(0, 64) +
+                                 "', which is not an IP address");
+            }
+        }
     }
     const json* tls = section(root, "tls");
     if (!tls) throw InputError("config: 'tls' (certificateChain, privateKey) is required");
@@ -110,10 +133,16 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
         checkKeys(*api, "api", {"tokenFile"}, config.warnings);
         const auto tokenFile = pathValue(*api, "api", "tokenFile", baseDir);
         if (!tokenFile.empty()) config.api.bearerTokens = loadTokenFile(tokenFile);
+        config.apiTokenFile = tokenFile;
     }
     if (const json* review = section(root, "review")) {
-        checkKeys(*review, "review", {"sessionMinutes", "loginAttemptsPerWindow"}, config.warnings);
+        checkKeys(*review, "review", {"sessionMinutes", "idleMinutes", "loginAttemptsPerWindow"},
+                  config.warnings);
         const int minutes = value<int>(*review, "review", "sessionMinutes", 480);
+        const int idle = value<int>(*review, "review", "idleMinutes", 30);
+        if (idle < 1 || idle > minutes)
+            throw InputError("config: 'review.idleMinutes' must be 1..sessionMinutes");
+        config.authority.reviewerSessions.idleTimeout = std::chrono::minutes(idle);
         const int attempts = value<int>(*review, "review", "loginAttemptsPerWindow", 10);
         if (minutes < 5 || minutes > 24 * 60 || attempts < 1 || attempts > 1000) {
             throw InputError(
@@ -133,6 +162,21 @@ ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem:
         config.log.console = value<bool>(*log, "log", "console", config.log.console);
     }
     return config;
+}
+
+void checkServePolicy(const ServeConfig& config, bool dev) {
+    if (dev) return;
+    if (config.api.bearerTokens.empty()) {
+        throw InputError(
+            "no api.tokenFile: /v1 would accept any client. Configure one token per daemon installation, or "
+            "start with --dev for a demo on this machine");
+    }
+    if (config.authority.sms.kind == "outbox") {
+        throw InputError(
+            "sms.kind \"outbox\" writes codes and phone numbers to a file in clear: only with --dev. "
+            "Configure "
+            "sms.kind \"webhook\" with an https:// webhookUrl");
+    }
 }
 
 ServeConfig loadServeConfig(const std::filesystem::path& path) {

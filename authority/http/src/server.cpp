@@ -37,7 +37,18 @@ struct State {
     ssl::context tls{ssl::context::tls_server};
     asio::thread_pool workers;
     std::atomic<bool> stopping{false};
+    std::atomic<unsigned> connections{0};  // sessions alive
+    std::atomic<unsigned> pending{0};      // requests handed to the workers, not yet answered
     asio::io_context ioc;
+};
+
+// Counts a session while it lives (the connection cap).
+struct ConnectionSlot {
+    explicit ConnectionSlot(State& s) : state(s) {}
+    ~ConnectionSlot() { state.connections.fetch_sub(1); }
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    State& state;
 };
 
 Response toBeast(const HttpResponse& reply, unsigned version, bool keepAlive, bool head) {
@@ -53,7 +64,7 @@ Response toBeast(const HttpResponse& reply, unsigned version, bool keepAlive, bo
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(State& state, tcp::socket socket)
-        : state_(state), stream_(std::move(socket), state.tls), hold_(stream_.get_executor()) {
+        : state_(state), slot_(state), stream_(std::move(socket), state.tls), hold_(stream_.get_executor()) {
         error_code ec;
         auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
         if (!ec) peer_ = remote.address().to_string();
@@ -98,6 +109,13 @@ class Session : public std::enable_shared_from_this<Session> {
         const auto& head = parser_->get();
         method_ = std::string(head.method_string());
         target_ = std::string(head.target());
+        // Who may send a body is decided from the header: a wrong API token is answered now, and the
+        // connection closes without a byte of the body read.
+        if (auto refusal = state_.handler.admit(method_, target_, head[bhttp::field::authorization])) {
+            spdlog::info("authority: {} {} from {}: refused at the header ({})", method_.substr(0, 8),
+                         target_.substr(0, 100), peer_, refusal->status);
+            return write(toBeast(*refusal, head.version(), false, false));
+        }
         const std::size_t limit = state_.handler.bodyLimit(method_, target_);
         const auto length = parser_->content_length();
         if (length && *length > limit) return tooLarge();  // refused before a byte of the body is read
@@ -135,14 +153,28 @@ class Session : public std::enable_shared_from_this<Session> {
             request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         }
         request->body = std::move(message.body());
-        request->clientAddress = peer_;
+        std::vector<std::string> forwardedFor;
+        for (const auto& field : message) {
+            if (equalsIgnoreCase(field.name_string(), "X-Forwarded-For"))
+                forwardedFor.emplace_back(field.value());
+        }
+        request->clientAddress = clientAddressFor(peer_, forwardedFor, state_.options.trustedProxies);
         request->receivedAt = std::chrono::steady_clock::now();
         const unsigned version = message.version();
         const bool keepAlive = message.keep_alive();
         const bool head = message.method() == bhttp::verb::head;
-        // Storage, scrypt and SMS calls block: run them off the network threads, answer on the strand.
+        // Storage, scrypt and SMS calls block: run them off the network threads, answer on the strand. The
+        // workers' queue is bounded: past maxPendingRequests the caller is told to come back.
+        if (state_.pending.fetch_add(1) >= state_.options.maxPendingRequests) {
+            state_.pending.fetch_sub(1);
+            spdlog::warn("authority: {} pending requests: {} {} from {} answered 503",
+                         state_.options.maxPendingRequests, method_.substr(0, 8), target_.substr(0, 100),
+                         peer_);
+            return answer(state_.handler.overloaded(method_, target_), version, keepAlive, head);
+        }
         asio::post(state_.workers, [self = shared_from_this(), request, version, keepAlive, head] {
             HttpResponse reply = self->state_.handler.handle(*request);
+            self->state_.pending.fetch_sub(1);
             asio::post(self->stream_.get_executor(),
                        [self, reply = std::move(reply), version, keepAlive, head] {
                            self->answer(reply, version, keepAlive, head);
@@ -197,6 +229,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     State& state_;
+    ConnectionSlot slot_;  // counted by the listener before construction, released here
     TlsStream stream_;
     std::string peer_ = "?";
     std::string method_;
@@ -244,8 +277,18 @@ std::uint16_t HttpsServer::start() {
                                  std::to_string(state.options.port) + ": " + ec.message());
     }
     impl_->port = impl_->listener->localEndpoint().port();
-    impl_->listener->start(
-        [&state](tcp::socket socket) { std::make_shared<Session>(state, std::move(socket))->run(); });
+    impl_->listener->start([&state](tcp::socket socket) {
+        if (state.connections.fetch_add(1) >= state.options.maxConnections) {
+            state.connections.fetch_sub(1);
+            error_code ignored;
+            const auto peer = socket.remote_endpoint(ignored);
+            spdlog::warn("authority: {} connections open: closing a new one from {}",
+                         state.options.maxConnections, peer.address().to_string());
+            socket.close(ignored);
+            return;
+        }
+        std::make_shared<Session>(state, std::move(socket))->run();
+    });
     return impl_->port;
 }
 

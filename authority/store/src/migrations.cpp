@@ -1,5 +1,7 @@
 #include "migrations.hpp"
 
+#include "audit_chain.hpp"
+
 #include <string>
 
 namespace cardbridge::authority::sqlite {
@@ -170,10 +172,27 @@ ALTER TABLE certificates DROP COLUMN puk_epoch;
 ALTER TABLE certificates DROP COLUMN pending_rotation;
 )sql";
 
+// Version 4 (issue 10): a request is bound to the API token (installation) that opened it; audit entries
+// are hash-chained (rows from before get their hashes in SqliteStorage's backfill, the only time the
+// update trigger is lifted); sessions get an idle timeout; failed logins are counted per account.
+constexpr std::string_view MIGRATION_4 = R"sql(
+ALTER TABLE unlock_requests ADD COLUMN installation TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE login_failures (
+    account      TEXT    PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX unlock_requests_state_updated ON unlock_requests (state, updated_at);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> all = {MIGRATION_1, MIGRATION_2, MIGRATION_3};
+    static const std::vector<std::string_view> all = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4};
     return all;
 }
 
@@ -200,6 +219,7 @@ void migrate(Database& db, int target) {
         db.exec("BEGIN IMMEDIATE");
         try {
             db.exec(migrations()[static_cast<std::size_t>(version - 1)]);
+            if (version == 4) backfillAuditChain(db);  // rows from before the chain, same transaction
             db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, strftime('%s', 'now'))")
                 .bind(1, version)
                 .run();

@@ -1,8 +1,10 @@
 #include "cardbridge/authority/store/sqlite_storage.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
+#include "audit_chain.hpp"
 #include "cardbridge/authority/core/errors.hpp"
 #include "migrations.hpp"
 #include "sqlite_db.hpp"
@@ -62,7 +64,7 @@ constexpr std::string_view REQUEST_COLUMNS =
     "id, certificate_id, card_serial, handler_organization, handler_name, handler_id_type, handler_id_hash, "
     "handler_id_last4, handler_phone, route, state, created_at, updated_at, submitted_at, due_date, "
     "due_is_estimate, decided_at, decided_by, reject_reason, authorised_until, credential_released, "
-    "released_epoch, completed_at, client_address";
+    "released_epoch, completed_at, client_address, installation";
 
 UnlockRequestRecord readRequest(const Statement& s) {
     UnlockRequestRecord r;
@@ -90,6 +92,7 @@ UnlockRequestRecord readRequest(const Statement& s) {
     r.releasedEpoch = s.int64(21);
     r.completedAt = s.optTime(22);
     r.clientAddress = s.text(23);
+    r.installation = s.text(24);
     return r;
 }
 
@@ -252,7 +255,7 @@ class SqliteStorage final : public Storage {
     void insertRequest(const UnlockRequestRecord& r) override {
         std::lock_guard lock(mutex_);
         auto s = db_.prepare("INSERT INTO unlock_requests (" + std::string(REQUEST_COLUMNS) +
-                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         bindRequest(s, r);
         s.run();
     }
@@ -305,6 +308,17 @@ class SqliteStorage final : public Storage {
         auto s = db_.prepare("SELECT " + std::string(REQUEST_COLUMNS) +
                              " FROM unlock_requests WHERE state IN ('approved', 'rejected', 'withdrawn', "
                              "'completed') AND coalesce(decided_at, updated_at) < ? ORDER BY created_at, id");
+        s.bind(1, before);
+        std::vector<UnlockRequestRecord> out;
+        while (s.step()) out.push_back(readRequest(s));
+        return out;
+    }
+
+    std::vector<UnlockRequestRecord> requestsUndecidedBefore(Seconds before) override {
+        std::lock_guard lock(mutex_);
+        auto s = db_.prepare("SELECT " + std::string(REQUEST_COLUMNS) +
+                             " FROM unlock_requests WHERE state IN ('open', 'in_review', 'authorised') "
+                             "AND updated_at < ? ORDER BY created_at, id");
         s.bind(1, before);
         std::vector<UnlockRequestRecord> out;
         while (s.step()) out.push_back(readRequest(s));
@@ -469,21 +483,22 @@ class SqliteStorage final : public Storage {
     void insertSession(const SessionRecord& r) override {
         std::lock_guard lock(mutex_);
         db_.prepare(
-               "INSERT INTO sessions (token_hash, reviewer_id, created_at, expires_at, csrf_hash) "
-               "VALUES (?,?,?,?,?)")
+               "INSERT INTO sessions (token_hash, reviewer_id, created_at, expires_at, csrf_hash, "
+               "last_seen_at) VALUES (?,?,?,?,?,?)")
             .bind(1, r.tokenHash)
             .bind(2, r.reviewerId)
             .bind(3, r.createdAt)
             .bind(4, r.expiresAt)
             .bind(5, r.csrfHash)
+            .bind(6, r.lastSeenAt < r.createdAt ? r.createdAt : r.lastSeenAt)
             .run();
     }
 
     std::optional<SessionRecord> findSession(const std::string& tokenHash) override {
         std::lock_guard lock(mutex_);
         auto s = db_.prepare(
-            "SELECT token_hash, reviewer_id, created_at, expires_at, csrf_hash FROM sessions WHERE "
-            "token_hash = ?");
+            "SELECT token_hash, reviewer_id, created_at, expires_at, csrf_hash, last_seen_at FROM sessions "
+            "WHERE token_hash = ?");
         s.bind(1, tokenHash);
         if (!s.step()) return std::nullopt;
         SessionRecord r;
@@ -492,6 +507,7 @@ class SqliteStorage final : public Storage {
         r.createdAt = s.time(2);
         r.expiresAt = s.time(3);
         r.csrfHash = s.text(4);
+        r.lastSeenAt = std::max(r.createdAt, s.time(5));  // sessions from before schema 4: 0
         return r;
     }
 
@@ -506,22 +522,79 @@ class SqliteStorage final : public Storage {
         return db_.changes();
     }
 
+    void touchSession(const std::string& tokenHash, Seconds at) override {
+        std::lock_guard lock(mutex_);
+        db_.prepare("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(1, at)
+            .bind(2, tokenHash)
+            .run();
+    }
+
+    LoginFailures loginFailures(const std::string& account) override {
+        std::lock_guard lock(mutex_);
+        auto s = db_.prepare("SELECT failures, locked_until FROM login_failures WHERE account = ?");
+        s.bind(1, account);
+        if (!s.step()) return {};
+        return {s.int32(0), s.time(1)};
+    }
+
+    void setLoginFailures(const std::string& account, const LoginFailures& f, Seconds at) override {
+        std::lock_guard lock(mutex_);
+        if (f.failures <= 0) {
+            db_.prepare("DELETE FROM login_failures WHERE account = ?").bind(1, account).run();
+            return;
+        }
+        db_.prepare(
+               "INSERT INTO login_failures (account, failures, locked_until, updated_at) VALUES (?,?,?,?) "
+               "ON CONFLICT (account) DO UPDATE SET failures = excluded.failures, "
+               "locked_until = excluded.locked_until, updated_at = excluded.updated_at")
+            .bind(1, account)
+            .bind(2, f.failures)
+            .bind(3, f.lockedUntil)
+            .bind(4, at)
+            .run();
+    }
+
     std::int64_t appendAudit(const AuditRecord& r) override {
         std::lock_guard lock(mutex_);
-        db_.prepare("INSERT INTO audit (time, actor, action, request_id, details) VALUES (?,?,?,?,?)")
-            .bind(1, r.time)
-            .bind(2, r.actor)
-            .bind(3, r.action)
-            .bind(4, r.requestId)
-            .bind(5, r.detailsJson.empty() ? std::string("{}") : r.detailsJson)
+        // The chain: this entry's id (the next AUTOINCREMENT value, so a deleted last row leaves a gap
+        // sqlite_sequence still shows) and the previous entry's hash go into its own hash.
+        std::int64_t id = 1;
+        std::string prev;
+        {
+            auto last = db_.prepare("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+            if (last.step()) {
+                id = last.int64(0) + 1;
+                prev = last.text(1);
+            }
+            auto seq = db_.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit'");
+            if (seq.step()) id = std::max(id, seq.int64(0) + 1);
+        }
+        AuditRecord row = r;
+        row.id = id;
+        if (row.detailsJson.empty()) row.detailsJson = "{}";
+        row.prevHash = prev;
+        row.hash = sqlite::auditHash(row);
+        db_.prepare(
+               "INSERT INTO audit (id, time, actor, action, request_id, details, prev_hash, hash) "
+               "VALUES (?,?,?,?,?,?,?,?)")
+            .bind(1, row.id)
+            .bind(2, row.time)
+            .bind(3, row.actor)
+            .bind(4, row.action)
+            .bind(5, row.requestId)
+            .bind(6, row.detailsJson)
+            .bind(7, row.prevHash)
+            .bind(8, row.hash)
             .run();
-        return db_.lastInsertRowid();
+        return id;
     }
 
     std::vector<AuditRecord> listAudit(const std::string& requestId, int limit) override {
         std::lock_guard lock(mutex_);
         auto s = db_.prepare(
-            "SELECT id, time, actor, action, request_id, details FROM audit WHERE (?1 = '' OR request_id = "
+            "SELECT id, time, actor, action, request_id, details, prev_hash, hash FROM audit WHERE (?1 = '' "
+            "OR request_id = "
             "?1) "
             "ORDER BY id LIMIT ?2");
         s.bind(1, requestId).bind(2, limit);
@@ -534,6 +607,8 @@ class SqliteStorage final : public Storage {
             r.action = s.text(3);
             r.requestId = s.text(4);
             r.detailsJson = s.text(5);
+            r.prevHash = s.text(6);
+            r.hash = s.text(7);
             out.push_back(std::move(r));
         }
         return out;
@@ -582,7 +657,8 @@ class SqliteStorage final : public Storage {
             .bind(21, r.credentialReleased)
             .bind(22, r.releasedEpoch)
             .bind(23, r.completedAt)
-            .bind(24, r.clientAddress);
+            .bind(24, r.clientAddress)
+            .bind(25, r.installation);
     }
 
     std::recursive_mutex mutex_;
@@ -602,6 +678,11 @@ std::unique_ptr<Storage> openSqliteStorage(const std::filesystem::path& path) {
 
 std::unique_ptr<Storage> openSqliteStorageAtVersion(const std::filesystem::path& path, int version) {
     return std::make_unique<SqliteStorage>(path, version);
+}
+
+AuditVerification verifyAuditChain(const std::filesystem::path& path) {
+    sqlite::Database db(path);
+    return sqlite::verifyAuditChain(db);
 }
 
 int schemaVersionOf(const std::filesystem::path& path) {

@@ -173,7 +173,9 @@ TEST_F(AuthorityE2e, UniformTimingWaitsOnATimerNotOnAWorker) {
     json config = json::parse(readAll(dir_ / "authority.json"));
     config["uniformTimingMillis"] = PADDING.count();
     config["listen"]["workers"] = 2;
-    config["limits"] = {{"createPerAddressPerHour", 1000}, {"createPerCardPerHour", 1000}};
+    config["limits"] = {{"createPerAddressPerHour", 1000},
+                        {"createPerCardPerHour", 1000},
+                        {"createMatchesPerCardPerHour", 1000}};
     writeFile(dir_ / "authority.json", config.dump(2));
     start();
 
@@ -272,13 +274,14 @@ TEST_F(AuthorityE2e, ReviewRouteWithReviewersPagesAndRestartMidFlow) {
     ASSERT_EQ(loginPage.status, 200u);
     const std::string setCookie = loginPage.header("Set-Cookie");
     const std::string loginCsrf = setCookie.substr(setCookie.find('=') + 1, 64);
-    const auto login = authorityRequest(
-        port_, tlsRoot_.certPem, "POST", "/review/login",
-        "username=wang&password=reviewer-password-1&csrf=" + loginCsrf,
-        {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "cb_login_csrf=" + loginCsrf}});
+    const auto login = authorityRequest(port_, tlsRoot_.certPem, "POST", "/review/login",
+                                        "username=wang&password=reviewer-password-1&csrf=" + loginCsrf,
+                                        {{"Content-Type", "application/x-www-form-urlencoded"},
+                                         {"Cookie", "__Host-cb_login_csrf=" + loginCsrf}});
     ASSERT_EQ(login.status, 303u) << login.body;
     const std::string session = login.header("Set-Cookie");
-    ASSERT_NE(session.find("cb_review="), std::string::npos);
+    ASSERT_TRUE(session.starts_with("__Host-cb_review=")) << session;
+    EXPECT_NE(session.find("; Path=/;"), std::string::npos) << session;
     EXPECT_NE(session.find("Secure; HttpOnly; SameSite=Strict"), std::string::npos);
     const std::string cookie = session.substr(0, session.find(';'));
     const auto queue = authorityRequest(port_, tlsRoot_.certPem, "GET", "/review/", {}, {{"Cookie", cookie}});
@@ -325,10 +328,10 @@ TEST_F(AuthorityE2e, CertificatesExpiredUnknownOrFromAnotherChain) {
     const TestCert unknown = makeLeaf(&ca_, std::chrono::system_clock::now() + std::chrono::days(30));
     const TestCert expired = makeLeaf(&ca_, std::chrono::system_clock::now() - std::chrono::days(2));
     writeFile(dir_ / "expired.pem", expired.certPem);
-    ASSERT_EQ(
-        cli("enroll --cert " + (dir_ / "expired.pem").string() + " --card CARD-OLD --org " + ORGANIZATION +
-            " --name 张三 --id-type 居民身份证 --id-number " + APPLICANT_ID + " --phone " + APPLICANT_PHONE),
-        0)
+    ASSERT_EQ(cli("enroll --cert " + (dir_ / "expired.pem").string() + " --card CARD-OLD --org " +
+                      ORGANIZATION + " --name 张三 --id-type 居民身份证",
+                  std::string(APPLICANT_ID) + "\n" + APPLICANT_PHONE + "\n"),
+              0)
         << readAll(dir_ / "cli.out");
     auto body = createBody(foreign.der, "张三", APPLICANT_ID, APPLICANT_PHONE);
     EXPECT_EQ(reason(api("POST", "/v1/unlock-requests", body.dump())), "CERT_UNTRUSTED");

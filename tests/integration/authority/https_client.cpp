@@ -3,6 +3,9 @@
 // its compile time, and ctest's timeout bounds a server that stops answering.
 #include "https_client.hpp"
 
+#include <array>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 
 #include "cardbridge/net/connect.hpp"
@@ -74,6 +77,62 @@ AuthorityResponse authorityRequest(std::uint16_t port, const std::string& rootPe
     auto response = parser.release();
     copyResponse(response, out);
     stream.shutdown(ec);
+    return out;
+}
+
+struct RawTlsConnection::Impl {
+    asio::io_context ioc;
+    ssl::context tls{ssl::context::tls_client};
+    std::optional<TlsStream> stream;  // made once the context is configured (SSL_new copies its settings)
+};
+
+RawTlsConnection::RawTlsConnection(std::uint16_t port, const std::string& rootPem) : impl_(new Impl) {
+    try {
+        configureClientTls(impl_->tls.native_handle(), rootPem);
+        impl_->stream.emplace(impl_->ioc, impl_->tls);
+        connectTls(impl_->ioc, *impl_->stream, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                   "127.0.0.1", std::chrono::seconds(5));
+    } catch (...) {
+        delete impl_;
+        throw;
+    }
+}
+
+RawTlsConnection::~RawTlsConnection() {
+    error_code ec;
+    if (impl_->stream) beast::get_lowest_layer(*impl_->stream).socket().close(ec);
+    delete impl_;
+}
+
+bool RawTlsConnection::send(const std::string& bytes) {
+    error_code ec;
+    asio::write(*impl_->stream, asio::buffer(bytes), ec);
+    return !ec;
+}
+
+std::string RawTlsConnection::receive(std::chrono::milliseconds timeout) {
+    std::string out;
+    bool done = false;
+    std::array<char, 4096> chunk{};
+    std::function<void()> readMore = [&] {
+        impl_->stream->async_read_some(asio::buffer(chunk), [&](error_code ec, std::size_t n) {
+            out.append(chunk.data(), n);
+            if (ec) {
+                done = true;
+                return;
+            }
+            readMore();
+        });
+    };
+    readMore();
+    runFor(
+        impl_->ioc, [&] { return done; }, timeout);
+    if (!done) {
+        // Cancel the read still pending so the stream can be used (or closed) afterwards.
+        beast::get_lowest_layer(*impl_->stream).cancel();
+        impl_->ioc.restart();
+        impl_->ioc.poll();
+    }
     return out;
 }
 

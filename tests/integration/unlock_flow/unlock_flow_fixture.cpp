@@ -119,7 +119,10 @@ void UnlockFlowTest::SetUp() {
     json authorityConfig = {
         {"listen", {{"port", authorityPort_}}},
         // Many requests per card in one test (fault loops); the defaults would refuse them.
-        {"limits", {{"createPerCardPerHour", 1000}, {"createPerAddressPerHour", 10000}}},
+        {"limits",
+         {{"createPerCardPerHour", 1000},
+          {"createMatchesPerCardPerHour", 1000},
+          {"createPerAddressPerHour", 10000}}},
         {"review", {{"loginAttemptsPerWindow", 1000}}}};
     authority_ = std::make_unique<AuthorityProcess>(work() / "authority", CARDBRIDGE_AUTHORITY_EXE, TOKEN,
                                                     authorityConfig);
@@ -172,9 +175,9 @@ int UnlockFlowTest::enrollCertificate(const std::string& certPem, std::uint32_t 
     const fs::path file = authority_->dir() / fileName;
     writeFile(file, certPem);
     return authority_->cli("enroll --cert " + file.string() + " --card " + std::to_string(serial) +
-                           " --org " + ORGANIZATION + " --name " + APPLICANT_NAME +
-                           " --id-type 居民身份证 --id-number " + APPLICANT_ID + " --phone " +
-                           APPLICANT_PHONE);
+                               " --org " + ORGANIZATION + " --name " + APPLICANT_NAME +
+                               " --id-type 居民身份证",
+                           std::string(APPLICANT_ID) + "\n" + APPLICANT_PHONE + "\n");
 }
 
 void UnlockFlowTest::provisionBlockedCard(const TestCert& cert, std::uint32_t serial,
@@ -438,7 +441,7 @@ json UnlockFlowTest::toApproved(WssClient& client) {
 
 namespace {
 
-// Logs a reviewer in on the authority's /review/ pages; returns the session cookie "cb_review=…".
+// Logs a reviewer in on the authority's /review/ pages; returns the session cookie "__Host-cb_review=…".
 std::string reviewerLogin(std::uint16_t port, const std::string& rootPem) {
     HttpsCall get;
     get.target = "/review/login";
@@ -453,11 +456,12 @@ std::string reviewerLogin(std::uint16_t port, const std::string& rootPem) {
     post.method = "POST";
     post.target = "/review/login";
     post.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                    {"Cookie", "cb_login_csrf=" + csrf}};
+                    {"Cookie", "__Host-cb_login_csrf=" + csrf}};
     post.body = std::string("username=") + REVIEWER + "&password=" + REVIEWER_PASSWORD + "&csrf=" + csrf;
     const HttpsReply login = httpsExchange(port, rootPem, post);
     for (const auto& [name, value] : login.headers) {
-        if (name == "Set-Cookie" && value.rfind("cb_review=", 0) == 0 && value.find("cb_review=;") != 0) {
+        if (name == "Set-Cookie" && value.rfind("__Host-cb_review=", 0) == 0 &&
+            value.find("__Host-cb_review=;") != 0) {
             return value.substr(0, value.find(';'));
         }
     }

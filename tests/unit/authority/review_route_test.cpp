@@ -154,5 +154,29 @@ TEST_F(ReviewRouteTest, PurgeAttachmentsAfterRetention) {
                             [](const AuditRecord& a) { return a.action == "attachment.purge"; }));
 }
 
+// Issue 10, finding 7: requests left open or undecided past the retention period expire and lose their
+// attachments too — not only decided ones.
+TEST_F(ReviewRouteTest, PurgeExpiresRequestsLeftUndecided) {
+    const auto inReview = submittedReview();  // nobody ever decides it
+    const auto open = service_->requests().create(otherHandlerRequest()).requestId;
+    service_->review().putAttachment(open, "handler_id", pngBytes());  // never submitted
+    const auto sms = service_->requests().create(applicantRequest()).requestId;
+    clock_.advance(std::chrono::days(29));
+    const auto recent = service_->requests().create(otherHandlerRequest()).requestId;
+    service_->review().putAttachment(recent, "handler_id", pngBytes());
+    EXPECT_EQ(service_->review().purgeAttachments(30), 0);
+    clock_.advance(std::chrono::days(2));
+    EXPECT_EQ(service_->review().purgeAttachments(30), 4);  // three of inReview, one of open
+    for (const auto& id : {inReview, open, sms}) {
+        EXPECT_EQ(service_->requests().status(id).state, "withdrawn") << id;
+    }
+    EXPECT_EQ(service_->requests().status(recent).state, "open");
+    expectReason([&] { service_->review().attachment(open, "handler_id", "r"); }, reason::ATTACHMENT_PURGED);
+    EXPECT_NO_THROW(service_->review().attachment(recent, "handler_id", "r"));
+    const auto audit = storage_->listAudit(inReview, 100);
+    EXPECT_TRUE(std::any_of(audit.begin(), audit.end(),
+                            [](const AuditRecord& a) { return a.action == "request.expire"; }));
+}
+
 }  // namespace
 }  // namespace cardbridge::authority::test

@@ -67,7 +67,13 @@ TEST_F(ReviewerSessionsTest, WrongPasswordUnknownNameAndDisabledAreRefused) {
 }
 
 TEST_F(ReviewerSessionsTest, LoginsAreThrottledPerAddressAndWindowAndAudited) {
-    for (int i = 0; i < 10; ++i) EXPECT_EQ(login("wrong").outcome, LoginResult::Outcome::WrongCredentials);
+    // Ten names, so the per-account lock (5 in a row) is not what answers.
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(sessions()
+                      .login("someone-" + std::to_string(i), Secret(std::string("wrong")), "198.51.100.9")
+                      .outcome,
+                  LoginResult::Outcome::WrongCredentials);
+    }
     EXPECT_EQ(login().outcome, LoginResult::Outcome::Throttled);
     // Another address has its own window.
     EXPECT_EQ(sessions().login("wang", Secret(std::string("reviewer-password")), "198.51.100.10").outcome,
@@ -82,7 +88,12 @@ TEST_F(ReviewerSessionsTest, SessionsExpireAndEndAtLogout) {
     const std::string token(login().sessionToken.view());
     EXPECT_FALSE(sessions().resolve(std::string(64, 'a')));
     EXPECT_FALSE(sessions().resolve("short"));
-    clock_.advance(std::chrono::hours(8) - std::chrono::seconds(1));
+    // Used every 20 minutes (within the idle timeout), it lives to its absolute end.
+    for (int i = 0; i < 23; ++i) {
+        clock_.advance(std::chrono::minutes(20));
+        ASSERT_TRUE(sessions().resolve(token)) << i;
+    }
+    clock_.advance(std::chrono::minutes(20) - std::chrono::seconds(1));
     const auto session = sessions().resolve(token);
     ASSERT_TRUE(session);
     sessions().logout(*session);
@@ -103,6 +114,57 @@ TEST_F(ReviewerSessionsTest, AccountsAreCreatedOnceWithAValidName) {
     expectReason([&] { sessions().createReviewer("li", ""); }, reason::FORM_INVALID);
     ASSERT_TRUE(sessions().findReviewer("wang"));
     EXPECT_FALSE(sessions().findReviewer("li"));
+}
+
+// Issue 10, finding 6: a session unused for the idle timeout (30 minutes) ends, long before its
+// absolute life (8 hours); use restarts the idle clock.
+TEST_F(ReviewerSessionsTest, IdleSessionsEnd) {
+    const std::string token(login().sessionToken.view());
+    clock_.advance(std::chrono::minutes(25));
+    ASSERT_TRUE(sessions().resolve(token));
+    clock_.advance(std::chrono::minutes(25));
+    ASSERT_TRUE(sessions().resolve(token));  // 50 minutes after login, 25 after the last use
+    clock_.advance(std::chrono::minutes(30));
+    EXPECT_FALSE(sessions().resolve(token));
+    EXPECT_FALSE(storage_->findSession(sha256Hex(token)));
+}
+
+// Issue 10, finding 6: five failures in a row lock the name — from any address, with the right password
+// too — for a minute, doubling with each further failure; unknown names lock the same way.
+TEST_F(ReviewerSessionsTest, AccountsLockWithBackoffAfterFailuresInARow) {
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(sessions()
+                      .login("wang", Secret(std::string("wrong")), "198.51.100." + std::to_string(i + 1))
+                      .outcome,
+                  LoginResult::Outcome::WrongCredentials);
+    }
+    EXPECT_EQ(sessions().login("wang", Secret(std::string("reviewer-password")), "203.0.113.50").outcome,
+              LoginResult::Outcome::Throttled);
+    clock_.advance(std::chrono::seconds(61));
+    EXPECT_EQ(sessions().login("wang", Secret(std::string("wrong")), "203.0.113.51").outcome,
+              LoginResult::Outcome::WrongCredentials);  // sixth failure: locked two minutes
+    clock_.advance(std::chrono::seconds(61));
+    EXPECT_EQ(sessions().login("wang", Secret(std::string("reviewer-password")), "203.0.113.52").outcome,
+              LoginResult::Outcome::Throttled);
+    clock_.advance(std::chrono::seconds(60));
+    EXPECT_EQ(sessions().login("wang", Secret(std::string("reviewer-password")), "203.0.113.53").outcome,
+              LoginResult::Outcome::LoggedIn);
+    // A success clears the count.
+    EXPECT_EQ(storage_->loginFailures(sha256Hex("cardbridge-login-account:wang")).failures, 0);
+    for (int i = 0; i < 5; ++i) sessions().login("nobody", Secret(std::string("x")), "198.51.100.60");
+    EXPECT_EQ(sessions().login("nobody", Secret(std::string("x")), "198.51.100.61").outcome,
+              LoginResult::Outcome::Throttled);
+}
+
+// Issue 10, finding 5: a failed login does not record what was typed as the name (often a password typed
+// in the wrong field).
+TEST_F(ReviewerSessionsTest, FailedLoginsDoNotRecordTheTypedName) {
+    sessions().login("Pa55word-typed-as-name", Secret(std::string("x")), "198.51.100.9");
+    const auto audit = storage_->listAudit("", 1000);
+    ASSERT_EQ(audit.back().action, "review.login_failed");
+    for (const auto& entry : audit) {
+        EXPECT_EQ(entry.detailsJson.find("Pa55word"), std::string::npos) << entry.detailsJson;
+    }
 }
 
 }  // namespace

@@ -120,7 +120,7 @@ TEST_F(StoreTest, ForeignKeysAreEnforced) {
 
 TEST_F(StoreTest, TransactionRollsBack) {
     EXPECT_THROW(storage_->inTransaction([&] {
-        storage_->appendAudit({0, START, "t", "x.rollback", "", "{}"});
+        storage_->appendAudit({0, START, "t", "x.rollback", "", "{}", {}, {}});
         throw std::runtime_error("boom");
     }),
                  std::runtime_error);
@@ -190,6 +190,111 @@ TEST_F(StoreTest, ReviewersAndSessions) {
     EXPECT_TRUE(storage_->findSession("tok"));
     EXPECT_EQ(storage_->deleteExpiredSessions(START + 3600s), 1);
     EXPECT_FALSE(storage_->findSession("tok"));
+}
+
+// Issue 10, finding 5: the audit log is a hash chain; verify-audit's check names the first row an
+// edit (triggers dropped first, as an attacker with the file would) breaks.
+TEST_F(StoreTest, AuditChainFindsAnEditedRow) {
+    for (int i = 0; i < 3; ++i) service_->requests().create(applicantRequest());
+    const auto rows = storage_->listAudit("", 1000);
+    ASSERT_GE(rows.size(), 4u);
+    for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].prevHash, rows[i - 1].hash);
+    const auto intact = verifyAuditChain(config_.databasePath);
+    ASSERT_TRUE(intact.ok) << intact.problem;
+    EXPECT_EQ(intact.rows, static_cast<std::int64_t>(rows.size()));
+    EXPECT_EQ(intact.headHash, rows.back().hash);
+    ASSERT_EQ(
+        rawExec(config_.databasePath,
+                "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'client:192.0.2.1' WHERE id = 3"),
+        SQLITE_OK);
+    const auto edited = verifyAuditChain(config_.databasePath);
+    EXPECT_FALSE(edited.ok);
+    EXPECT_EQ(edited.badRow, 3);
+    EXPECT_NE(edited.problem.find("row 3"), std::string::npos) << edited.problem;
+}
+
+// An edit that also recomputes the row's own hash still breaks the link to the next row.
+TEST_F(StoreTest, AuditChainFindsARewrittenRowByTheNextOne) {
+    for (int i = 0; i < 3; ++i) service_->requests().create(applicantRequest());
+    ASSERT_EQ(
+        rawExec(
+            config_.databasePath,
+            "DROP TRIGGER audit_no_update; UPDATE audit SET hash = 'forged', details = '{}' WHERE id = 2"),
+        SQLITE_OK);
+    const auto result = verifyAuditChain(config_.databasePath);
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.badRow,
+              2);  // its hash no longer matches; with a matching forgery row 3 would not follow
+}
+
+TEST_F(StoreTest, AuditChainFindsADeletedRow) {
+    for (int i = 0; i < 3; ++i) service_->requests().create(applicantRequest());
+    ASSERT_EQ(rawExec(config_.databasePath, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id = 2"),
+              SQLITE_OK);
+    const auto middle = verifyAuditChain(config_.databasePath);
+    EXPECT_FALSE(middle.ok);
+    EXPECT_EQ(middle.badRow, 2);
+    EXPECT_NE(middle.problem.find("row 2 is missing"), std::string::npos) << middle.problem;
+}
+
+TEST_F(StoreTest, AuditChainFindsRowsDeletedFromTheEnd) {
+    for (int i = 0; i < 3; ++i) service_->requests().create(applicantRequest());
+    const auto last = storage_->listAudit("", 1000).back().id;
+    ASSERT_EQ(rawExec(config_.databasePath,
+                      "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id = " + std::to_string(last)),
+              SQLITE_OK);
+    const auto result = verifyAuditChain(config_.databasePath);
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.badRow, last);
+}
+
+// Upgrade (issue 10): a database written by the previous version (schema 3) opens; its audit rows get
+// their hashes in the migration and verify; its requests, sessions and counters are kept.
+TEST_F(StoreTest, Version3DatabaseUpgrades) {
+    const auto path = dir_.path() / "v3.db";
+    openSqliteStorageAtVersion(path, 3).reset();
+    ASSERT_EQ(schemaVersionOf(path), 3);
+    // Rows as version 3's code wrote them (its columns only).
+    ASSERT_EQ(
+        rawExec(path,
+                "INSERT INTO certificates (der, sha256, card_serial, organization, applicant_name, id_type, "
+                "id_hash, id_last4, phone, enrolled_at) VALUES (x'30', 'AB', 'C', 'O', 'N', '居民身份证', "
+                "'h', '123X', '13812345678', 1741140000);"
+                "INSERT INTO cards (serial, puk_epoch, pending_rotation, updated_at) VALUES ('C', 2, 0, 1);"
+                "INSERT INTO unlock_requests (id, certificate_id, card_serial, handler_organization, "
+                "handler_name, handler_id_type, handler_id_hash, handler_id_last4, handler_phone, route, "
+                "state, created_at, updated_at) VALUES ('0123456789abcdef0123456789abcdef', 1, 'C', 'O', "
+                "'N', '居民身份证', 'h', '123X', '13812345678', 'review', 'in_review', 1741140000, "
+                "1741140000);"
+                "INSERT INTO reviewers (name, password_hash, created_at) VALUES ('wang', 'x', 1);"
+                "INSERT INTO sessions (token_hash, reviewer_id, created_at, expires_at, csrf_hash) "
+                "VALUES ('t', 1, 1741140000, 1741168800, 'c');"
+                "INSERT INTO audit (time, actor, action, request_id, details) VALUES "
+                "(1741140000, 'cli', 'registry.enroll', '', '{}'), "
+                "(1741140001, 'client:203.0.113.7', 'request.create', "
+                "'0123456789abcdef0123456789abcdef', '{\"route\":\"review\"}');"),
+        SQLITE_OK);
+    auto upgraded = openSqliteStorage(path);
+    EXPECT_EQ(schemaVersionOf(path), currentSchemaVersion());
+    const auto request = upgraded->findRequest("0123456789abcdef0123456789abcdef");
+    ASSERT_TRUE(request);
+    EXPECT_EQ(request->installation, "");  // from before the binding
+    EXPECT_EQ(upgraded->findCard("C")->pukEpoch, 2);
+    const auto session = upgraded->findSession("t");
+    ASSERT_TRUE(session);
+    EXPECT_EQ(session->lastSeenAt, session->createdAt);
+    auto audit = upgraded->listAudit("", 100);
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_EQ(audit[0].prevHash, "");
+    EXPECT_EQ(audit[1].prevHash, audit[0].hash);
+    upgraded->appendAudit({0, START, "t", "x.after", "", "{}", {}, {}});
+    audit = upgraded->listAudit("", 100);
+    EXPECT_EQ(audit[2].prevHash, audit[1].hash);
+    const auto check = verifyAuditChain(path);
+    EXPECT_TRUE(check.ok) << check.problem;
+    EXPECT_EQ(check.rows, 3);
+    // The update trigger is back after the backfill.
+    EXPECT_NE(rawExec(path, "UPDATE audit SET actor = 'x'"), SQLITE_OK);
 }
 
 }  // namespace

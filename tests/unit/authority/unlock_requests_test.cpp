@@ -1,5 +1,6 @@
 // UnlockService::create: certificate checks, handler matching with normalisation, rate limits.
 #include "authority_fixture.hpp"
+#include "cardbridge/authority/core/client_address.hpp"
 
 namespace cardbridge::authority::test {
 namespace {
@@ -128,7 +129,7 @@ TEST_F(CreateTest, Sm2IssuerChainVerifiesWithDefaultId) {
 }
 
 TEST_F(CreateTest, RateLimitedPerCardWithRetryAfter) {
-    config_.limits.createPerCardPerHour = 3;
+    config_.limits.createMatchesPerCardPerHour = 3;  // the applicant's requests: full matches
     for (int i = 0; i < 3; ++i) service_->requests().create(applicantRequest());
     const auto extra =
         expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
@@ -154,7 +155,7 @@ TEST_F(CreateTest, RateLimitedPerAddressEvenForUnknownCertificates) {
 // counters leaves neither a request, nor an audit entry, nor a counted call.
 TEST_F(CreateTest, StorageFailureAfterTheCountersLeavesNothing) {
     config_.limits.createPerAddressPerHour = 2;
-    config_.limits.createPerCardPerHour = 2;
+    config_.limits.createMatchesPerCardPerHour = 2;
     fake::FakeRandom firstStream(7);  // not the fixture's seed: service_ draws other ids
     fake::FakeRandom sameStream(7);   // draws the same request id as firstStream
     UnlockService first(config_, *storage_, *trust_, keys_, sms_, clock_, firstStream);
@@ -230,6 +231,101 @@ TEST(CsvTest, QuotedFieldsAndEscapes) {
     EXPECT_EQ(rows[0][2], "multi\nline");
     EXPECT_EQ(rows[1][1], "");
     EXPECT_THROW(parseCsv("\"open"), InputError);
+}
+
+// Issue 10, finding 2: a made-up card serial with a public certificate spends nothing of the card's budget.
+TEST_F(CreateTest, WrongCardSerialsDoNotSpendTheCardsBudget) {
+    config_.limits.createPerCardPerHour = 2;
+    config_.limits.createMatchesPerCardPerHour = 2;
+    for (int i = 0; i < 5; ++i) {
+        auto made = applicantRequest();
+        made.cardSerial = "MADE-UP-" + std::to_string(i);
+        made.clientAddress = "198.51.100." + std::to_string(i + 1);
+        expectReason([&] { service_->requests().create(made); }, reason::CARD_MISMATCH);
+    }
+    EXPECT_EQ(service_->requests().create(applicantRequest()).route, Route::Sms);
+}
+
+// Issue 10, finding 2: strangers who spend the per-card budget with made-up handlers never lock the real
+// handler out — full matches have a budget of their own.
+TEST_F(CreateTest, FullMatchesHaveTheirOwnBudget) {
+    config_.limits.createPerCardPerHour = 2;
+    config_.limits.createMatchesPerCardPerHour = 2;
+    for (int i = 0; i < 2; ++i) {
+        auto stranger = otherHandlerRequest();
+        stranger.clientAddress = "198.51.100." + std::to_string(i + 1);
+        EXPECT_EQ(service_->requests().create(stranger).route, Route::Review);
+    }
+    auto third = otherHandlerRequest();
+    third.clientAddress = "198.51.100.3";
+    expectReason([&] { service_->requests().create(third); }, reason::RATE_LIMITED);
+    EXPECT_EQ(service_->requests().create(applicantRequest()).route, Route::Sms);
+    EXPECT_EQ(service_->requests().create(applicantRequest()).route, Route::Sms);
+    expectReason([&] { service_->requests().create(applicantRequest()); }, reason::RATE_LIMITED);
+}
+
+// Issue 10, finding 2: the RATE_LIMITED answer is the same whichever limit refused (so it does not say
+// whether the handler matched); the audit says which.
+TEST_F(CreateTest, EveryLimitGivesTheSameRefusal) {
+    config_.limits.createPerCardPerHour = 1;
+    config_.limits.createMatchesPerCardPerHour = 1;
+    service_->requests().create(applicantRequest());
+    service_->requests().create(otherHandlerRequest());
+    std::string matchWhat;
+    std::string otherWhat;
+    nlohmann::json matchExtra;
+    nlohmann::json otherExtra;
+    try {
+        service_->requests().create(applicantRequest());
+    } catch (const AuthorityError& e) {
+        matchWhat = e.what();
+        matchExtra = e.extra();
+    }
+    try {
+        service_->requests().create(otherHandlerRequest());
+    } catch (const AuthorityError& e) {
+        otherWhat = e.what();
+        otherExtra = e.extra();
+    }
+    ASSERT_FALSE(matchWhat.empty());
+    EXPECT_EQ(matchWhat, otherWhat);
+    EXPECT_EQ(matchExtra, otherExtra);
+    const auto audit = storage_->listAudit("", 1000);
+    EXPECT_NE(audit.back().detailsJson.find("create-card"), std::string::npos) << audit.back().detailsJson;
+}
+
+// Issue 10, finding 3: IPv6 clients are counted by /64 (one subscriber holds the whole /64).
+TEST_F(CreateTest, Ipv6AddressesAreCountedPerSlash64) {
+    config_.limits.createPerAddressPerHour = 1;
+    auto first = applicantRequest();
+    first.clientAddress = "2001:db8:1:2::1";
+    service_->requests().create(first);
+    auto sameNet = applicantRequest();
+    sameNet.clientAddress = "2001:db8:1:2:ffff:ffff:ffff:fffe";
+    expectReason([&] { service_->requests().create(sameNet); }, reason::RATE_LIMITED);
+    auto otherNet = applicantRequest();
+    otherNet.clientAddress = "2001:db8:1:3::1";
+    EXPECT_NO_THROW(service_->requests().create(otherNet));
+}
+
+TEST(RateLimitBucket, Ipv4AsItselfIpv6BySlash64) {
+    EXPECT_EQ(rateLimitBucket("203.0.113.7"), "203.0.113.7");
+    EXPECT_EQ(rateLimitBucket("::ffff:203.0.113.7"), "203.0.113.7");
+    EXPECT_EQ(rateLimitBucket("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+    EXPECT_EQ(rateLimitBucket("not an address"), "not an address");
+}
+
+// Issue 10, finding 1: a request is bound to the installation that opened it.
+TEST_F(CreateTest, RequestsAreBoundToTheirInstallation) {
+    auto mine = applicantRequest();
+    mine.installation = "install-a";
+    const auto id = service_->requests().create(mine).requestId;
+    EXPECT_NO_THROW(service_->requests().requireInstallation(id, "install-a"));
+    expectReason([&] { service_->requests().requireInstallation(id, "install-b"); },
+                 reason::REQUEST_NOT_FOUND);
+    expectReason([&] { service_->requests().requireInstallation(id, ""); }, reason::REQUEST_NOT_FOUND);
+    expectReason([&] { service_->requests().requireInstallation(std::string(32, 'a'), "install-a"); },
+                 reason::REQUEST_NOT_FOUND);
 }
 
 }  // namespace

@@ -282,5 +282,75 @@ TEST_F(RouterWithToken, BearerTokenIsRequiredWhenConfigured) {
     EXPECT_EQ(call("GET", target, "", "", {{"Authorization", "Bearer install-token-two"}}).status, 404u);
 }
 
+// Issue 10, finding 1: a request is bound to the token that created it. Another installation cannot read
+// its status, upload, submit, send codes, verify, withdraw, fetch the credential or complete it: each is
+// answered 404 REQUEST_NOT_FOUND, exactly as an unknown id, and changes nothing.
+TEST_F(RouterWithToken, AnotherInstallationCannotTouchARequest) {
+    const std::pair<std::string, std::string> one{"Authorization", "Bearer install-token-one"};
+    const std::pair<std::string, std::string> two{"Authorization", "Bearer install-token-two"};
+    const auto review = call("POST", "/v1/unlock-requests",
+                             createBody("李四", OTHER_ID, "13987654321").dump(), "application/json", {one});
+    ASSERT_EQ(review.status, 201u) << review.body;
+    const std::string reviewBase = "/v1/unlock-requests/" + json(review)["requestId"].get<std::string>();
+    const auto sms =
+        call("POST", "/v1/unlock-requests", createBody("张三", APPLICANT_ID, APPLICANT_PHONE).dump(),
+             "application/json", {one});
+    ASSERT_EQ(sms.status, 201u) << sms.body;
+    const std::string smsBase = "/v1/unlock-requests/" + json(sms)["requestId"].get<std::string>();
+    const Bytes png = pngBytes();
+    const std::string pngBody(png.begin(), png.end());
+    const struct {
+        const char* method;
+        std::string target;
+        std::string body;
+        const char* type;
+    } calls[] = {{"GET", reviewBase, "", ""},
+                 {"GET", reviewBase + "/application-form", "", ""},
+                 {"PUT", reviewBase + "/attachments/handler_id", pngBody, "image/png"},
+                 {"POST", reviewBase + "/submit", "", ""},
+                 {"POST", smsBase + "/code", "", ""},
+                 {"POST", smsBase + "/verify", R"({"code":"123456"})", "application/json"},
+                 {"POST", smsBase + "/credential", "", ""},
+                 {"POST", smsBase + "/complete", "", ""},
+                 {"DELETE", reviewBase, "", ""},
+                 {"DELETE", smsBase, "", ""}};
+    for (const auto& c : calls) {
+        const auto r = call(c.method, c.target, c.body, c.type, {two});
+        EXPECT_EQ(r.status, 404u) << c.method << " " << c.target << ": " << r.body;
+        EXPECT_EQ(reasonOf(r), "REQUEST_NOT_FOUND") << c.method << " " << c.target;
+    }
+    EXPECT_TRUE(sms_.messages().empty());
+    const auto mine = call("GET", reviewBase, "", "", {one});
+    ASSERT_EQ(mine.status, 200u);
+    EXPECT_EQ(json(mine)["state"], "open");
+    EXPECT_TRUE(json(mine)["attachments"].empty());
+    EXPECT_EQ(call("DELETE", smsBase, "", "", {one}).status, 200u);
+}
+
+// The token is checked from the header alone, before a body would be read (the server calls admit()).
+TEST_F(RouterWithToken, TokenIsCheckedFromTheHeader) {
+    const auto refused = api_->admit("PUT", "/v1/unlock-requests/x/attachments/handler_id", "Bearer wrong");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 401u);
+    EXPECT_FALSE(api_->admit("PUT", "/v1/unlock-requests/x", "Bearer install-token-one"));
+    EXPECT_TRUE(front_->admit("POST", "/v1/unlock-requests", ""));
+    EXPECT_FALSE(front_->admit("POST", "/review/login", ""));  // the pages have their own login
+}
+
+// Issue 10, finding 3: X-Forwarded-For is believed only from a configured proxy, read from the right.
+TEST(ClientAddress, ForwardedForOnlyFromTrustedProxies) {
+    const std::vector<std::string> proxies = {"10.0.0.5", "::1"};
+    EXPECT_EQ(http::clientAddressFor("203.0.113.9", {"198.51.100.1"}, proxies), "203.0.113.9");
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {"198.51.100.1"}, proxies), "198.51.100.1");
+    EXPECT_EQ(http::clientAddressFor("::ffff:10.0.0.5", {"198.51.100.1"}, proxies), "198.51.100.1");
+    // A client's own forged entries sit left of what the proxy appended.
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {"6.6.6.6, 198.51.100.1"}, proxies), "198.51.100.1");
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {"6.6.6.6", "198.51.100.1, ::1"}, proxies), "198.51.100.1");
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {"2001:db8::7"}, proxies), "2001:db8::7");
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {"junk"}, proxies), "10.0.0.5");
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {}, proxies), "10.0.0.5");
+    EXPECT_EQ(http::clientAddressFor("10.0.0.5", {"198.51.100.1"}, {}), "10.0.0.5");
+}
+
 }  // namespace
 }  // namespace cardbridge::authority::test

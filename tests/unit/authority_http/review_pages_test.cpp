@@ -50,8 +50,10 @@ TEST(ReviewPages, RequestPageShowsDecisionFormsOnlyInReview) {
     status.state = "in_review";
     const HttpResponse inReview = requestPage(item, status, ApplicationForm{}, session());
     EXPECT_NE(inReview.body.find("&lt;b&gt;李四&lt;/b&gt;"), std::string::npos);
-    EXPECT_NE(inReview.body.find("<iframe src=\"/review/requests/" + item.requestId +
-                                 "/attachments/application_form\""),
+    // A PDF is a download link, never framed in the reviewers' origin.
+    EXPECT_EQ(inReview.body.find("<iframe"), std::string::npos);
+    EXPECT_NE(inReview.body.find("<a href=\"/review/requests/" + item.requestId +
+                                 "/attachments/application_form\" download>"),
               std::string::npos);
     EXPECT_NE(inReview.body.find("已删除 (purged)"), std::string::npos);
     EXPECT_NE(inReview.body.find("/approve\""), std::string::npos);
@@ -60,14 +62,23 @@ TEST(ReviewPages, RequestPageShowsDecisionFormsOnlyInReview) {
               std::string::npos);
 }
 
-TEST(ReviewPages, AttachmentsAreInlineWithTheirOwnCsp) {
+// Attachments are hostile: a document opened from one runs sandboxed (no script, opaque origin), PDFs are
+// downloads, nothing is sniffed or framed.
+TEST(ReviewPages, AttachmentsAreSandboxedAndPdfsAreDownloads) {
     const HttpResponse r = attachmentResponse({"handler_id", "image/png", Bytes{0x89, 'P'}, "AB"});
     EXPECT_EQ(r.header("Content-Type"), "image/png");
     EXPECT_EQ(r.header("Content-Disposition"), "inline; filename=\"handler_id.png\"");
-    EXPECT_EQ(r.header("X-Frame-Options"), "SAMEORIGIN");
-    EXPECT_EQ(r.header("Content-Security-Policy"),
-              "default-src 'none'; img-src 'self'; frame-ancestors 'self'");
+    EXPECT_EQ(r.header("X-Frame-Options"), "DENY");
+    EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff");
+    EXPECT_TRUE(r.header("Content-Security-Policy").starts_with("sandbox;"))
+        << r.header("Content-Security-Policy");
+    EXPECT_EQ(r.header("Content-Security-Policy").find("script-src"), std::string::npos);
     EXPECT_EQ(r.body, std::string("\x89P"));
+    const HttpResponse pdf =
+        attachmentResponse({"application_form", "application/pdf", toBytes("%PDF-1.7"), "CD"});
+    EXPECT_EQ(pdf.header("Content-Disposition"), "attachment; filename=\"application_form.pdf\"");
+    EXPECT_TRUE(pdf.header("Content-Security-Policy").starts_with("sandbox;"));
+    EXPECT_EQ(pdf.header("X-Content-Type-Options"), "nosniff");
 }
 
 TEST(ReviewPages, ErrorsShowASentenceNotTheMessage) {

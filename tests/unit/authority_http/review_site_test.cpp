@@ -95,7 +95,7 @@ TEST_F(ReviewSiteTest, LoginNeedsTheFormsCsrfAndTheRightPassword) {
     EXPECT_EQ(lastLogin_.status, 303u);
     const std::string line = setCookieLine(lastLogin_, http::SESSION_COOKIE);
     for (const char* attribute :
-         {"; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/review", "; Max-Age=28800"}) {
+         {"; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/;", "; Max-Age=28800"}) {
         EXPECT_NE(line.find(attribute), std::string::npos) << attribute << " in " << line;
     }
     EXPECT_EQ(get("/review/", cookie(token)).status, 200u);
@@ -105,6 +105,7 @@ TEST_F(ReviewSiteTest, LoginNeedsTheFormsCsrfAndTheRightPassword) {
 }
 
 TEST_F(ReviewSiteTest, LoginAttemptsAreRateLimitedPerAddress) {
+    config_.reviewerSessions.accountFailuresBeforeLock = 100;  // the per-address limit alone
     for (int i = 0; i < 10; ++i) login("wrong-password");
     EXPECT_EQ(lastLogin_.status, 401u);
     EXPECT_TRUE(login().empty());
@@ -131,8 +132,9 @@ TEST_F(ReviewSiteTest, QueueDetailsAndInlineAttachments) {
     EXPECT_EQ(details.body.find(OTHER_ID), std::string::npos);
     EXPECT_NE(details.body.find(OTHER_ID.substr(14)), std::string::npos);  // last four shown
     EXPECT_NE(details.body.find("139****4321"), std::string::npos);
-    EXPECT_NE(details.body.find("<iframe src=\"/review/requests/" + id + "/attachments/application_form\""),
-              std::string::npos);
+    EXPECT_NE(
+        details.body.find("<a href=\"/review/requests/" + id + "/attachments/application_form\" download>"),
+        std::string::npos);
     EXPECT_NE(details.body.find("<img src=\"/review/requests/" + id + "/attachments/handler_id\""),
               std::string::npos);
     EXPECT_NE(details.body.find("name=\"csrf\""), std::string::npos);
@@ -140,7 +142,8 @@ TEST_F(ReviewSiteTest, QueueDetailsAndInlineAttachments) {
     const auto pdf = get("/review/requests/" + id + "/attachments/application_form", cookie(token));
     ASSERT_EQ(pdf.status, 200u);
     EXPECT_EQ(pdf.header("Content-Type"), "application/pdf");
-    EXPECT_EQ(pdf.header("Content-Disposition"), "inline; filename=\"application_form.pdf\"");
+    EXPECT_EQ(pdf.header("Content-Disposition"), "attachment; filename=\"application_form.pdf\"");
+    EXPECT_TRUE(pdf.header("Content-Security-Policy").starts_with("sandbox;"));
     EXPECT_EQ(pdf.header("X-Content-Type-Options"), "nosniff");
     const Bytes expected = pdfBytes();
     EXPECT_TRUE(pdf.body == std::string(expected.begin(), expected.end()));
@@ -202,7 +205,7 @@ TEST_F(ReviewSiteTest, LogoutAndExpiryEndTheSession) {
 
 TEST(ReviewSitePure, SessionCookieCarriesEveryAttribute) {
     EXPECT_EQ(http::sessionCookie("abc", std::chrono::seconds(60)),
-              "cb_review=abc; Path=/review; Max-Age=60; Secure; HttpOnly; SameSite=Strict");
+              "__Host-cb_review=abc; Path=/; Max-Age=60; Secure; HttpOnly; SameSite=Strict");
 }
 
 }  // namespace

@@ -17,7 +17,12 @@ namespace cardbridge::authority {
 /// 5 min life, 60 s cooldown, 5 wrong tries, daily caps per card and address) are cardbridge_rules'
 /// constants (rules/sms_code.hpp), shared with the web UI, and deliberately not configurable here.
 struct AuthorityLimits {
-    int createPerCardPerHour = 10;     ///< unlock requests created per card serial per hour
+    /// Unlock requests per card per hour whose handler does not match the applicant (counted only once the
+    /// card serial matched the certificate's, so a made-up serial spends nothing of the card's).
+    int createPerCardPerHour = 10;
+    /// Requests per card per hour whose handler fully matches: a budget of their own, so strangers who
+    /// spend the one above never lock the real handler out.
+    int createMatchesPerCardPerHour = 5;
     int createPerAddressPerHour = 30;  ///< unlock requests created per client address per hour
     /// Largest attachment accepted; may only lower rules::MAX_ATTACHMENT_BYTES (1024 KB).
     std::size_t attachmentMaxBytes = rules::MAX_ATTACHMENT_BYTES;
@@ -31,14 +36,19 @@ struct ReviewerSessionPolicy {
     std::chrono::minutes sessionLifetime{480};  ///< absolute session life from login (review.sessionMinutes)
     int loginAttemptsPerWindow = 10;            ///< per client address (review.loginAttemptsPerWindow)
     std::chrono::minutes loginWindow{15};
+    std::chrono::minutes idleTimeout{30};       ///< a session unused this long ends (review.idleMinutes)
+    int accountFailuresBeforeLock = 5;          ///< consecutive failed logins of one name before it locks
+    std::chrono::seconds accountLockBase{60};   ///< first lock; doubles with each further failure
+    std::chrono::seconds accountLockMax{3600};  ///< longest lock
 };
 
 /// Where SMS codes go: an outbox file (JSON lines) or an HTTP(S) webhook.
 struct SmsGatewayConfig {
     std::string kind = "outbox";       ///< "outbox" | "webhook"
     std::filesystem::path outboxPath;  ///< outbox: file to append to; empty = <dataDir>/sms-outbox.jsonl
-    std::string webhookUrl;            ///< webhook: http:// or https:// URL receiving POST JSON
-    std::vector<std::filesystem::path> webhookCaFiles;  ///< webhook https: extra trusted CA PEMs
+    std::string webhookUrl;  ///< webhook: https:// URL receiving POST JSON (http:// only to loopback)
+    std::vector<std::filesystem::path> webhookCaFiles;  ///< webhook https: the CAs trusted (pinned) instead
+                                                        ///< of the system store
     int webhookTimeoutSeconds = 10;                     ///< connect + request deadline
 };
 
@@ -53,7 +63,9 @@ struct AuthorityConfig {
     SmsGatewayConfig sms;
     AuthorityLimits limits;
     ReviewerSessionPolicy reviewerSessions;
-    int attachmentRetentionDays = 180;  ///< purge attachment contents this long after the decision
+    int attachmentRetentionDays = 180;  ///< purge attachment contents this long after the decision; expire
+                                        ///< requests left undecided this long after their last change
+    int purgeIntervalMinutes = 60;      ///< serve runs the purge at start and then this often
     int uniformTimingMillis = 250;      ///< the create call's HTTP answer leaves no sooner (0 = no padding)
     /// Text given with CERT_EXPIRED: where to go for the offline procedure.
     std::string offlineRouteText = "证书已过期，请携带相关材料到证书服务网点办理线下解锁。";

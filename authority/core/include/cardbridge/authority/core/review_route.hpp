@@ -95,8 +95,10 @@ class ReviewRoute {
     AttachmentContent attachment(const std::string& requestId, const std::string& kind,
                                  const std::string& reviewer);
 
-    /// Deletes attachment contents of requests decided more than `olderThanDays` ago; audited per
-    /// request. Returns the number of attachments purged. Throws FatalError on storage failure.
+    /// Expires requests left undecided (open, in_review, authorised without a released credential) more
+    /// than `olderThanDays` after their last change (withdrawn by "system", audited request.expire), then
+    /// deletes attachment contents of those and of requests decided more than `olderThanDays` ago;
+    /// audited per request. Returns the number of attachments purged. Throws FatalError on storage failure.
     int purgeAttachments(int olderThanDays);
 
   private:

@@ -56,12 +56,16 @@ class ReviewerSessions {
     [[nodiscard]] std::string newFormToken();
 
     /// Counts the attempt against `clientAddress`'s window (policy.loginAttemptsPerWindow per
-    /// policy.loginWindow), then checks name and password (an unknown name costs the same scrypt) and opens
-    /// a session. Every outcome is audited. Throws FatalError on storage failure.
+    /// policy.loginWindow; IPv6 by /64), refuses (Throttled) while the typed name is locked after
+    /// policy.accountFailuresBeforeLock failures in a row (backoff doubling to accountLockMax, known and
+    /// unknown names alike), then checks name and password (an unknown name costs the same scrypt) and
+    /// opens a session. Every outcome is audited, never with the typed name. Throws FatalError on storage
+    /// failure.
     LoginResult login(const std::string& name, const Secret& password, const std::string& clientAddress);
 
-    /// The live session of `sessionToken`: known, not expired, its reviewer not disabled; nullopt
-    /// otherwise. Throws FatalError on storage failure.
+    /// The live session of `sessionToken`: known, within its absolute life and not idle for
+    /// policy.idleTimeout (an idle one is deleted), its reviewer not disabled; nullopt otherwise. A use
+    /// restarts the idle clock. Throws FatalError on storage failure.
     std::optional<ReviewerSession> resolve(std::string_view sessionToken);
 
     /// True when `presented` is the session's CSRF token (hashes compared in constant time). Throws

@@ -42,12 +42,14 @@ class OutboxSmsGateway final : public SmsGateway {
     std::filesystem::path path_;
 };
 
-/// POSTs {time, phone, text, requestId} as JSON to an http:// or https:// URL (OpenSSL BIO, blocking,
-/// with a deadline); any 2xx is success. HTTPS verifies the peer against the system store plus caFiles
-/// and checks the host name.
+/// POSTs {time, phone, text, requestId} as JSON to an https:// URL — http:// only to a loopback host —
+/// (OpenSSL BIO, blocking, with a deadline); any 2xx is success. HTTPS verifies the peer against caFiles
+/// when given (pinned: the system store is then not used), else the system store, and checks the host
+/// name.
 class WebhookSmsGateway final : public SmsGateway {
   public:
-    /// Throws InputError on a URL that is not http(s)://host[:port][/path].
+    /// Throws InputError on a URL that is not https://host[:port][/path] or http:// to 127.0.0.0/8, ::1 or
+    /// localhost.
     WebhookSmsGateway(std::string url, std::vector<std::filesystem::path> caFiles, int timeoutSeconds);
     /// Throws RetryableError on connection, TLS or HTTP failure (status not 2xx).
     void send(const SmsMessage& message) override;

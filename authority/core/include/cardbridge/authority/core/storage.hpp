@@ -80,6 +80,9 @@ struct UnlockRequestRecord {
     std::int64_t releasedEpoch = -1;  ///< PUK epoch released with the credential (-1 none)
     std::optional<Seconds> completedAt;
     std::string clientAddress;
+    /// Which API token (installation) opened it: only that installation may act on it. "" when the API
+    /// ran without tokens (--dev) or the request predates the binding (schema 3 and older).
+    std::string installation;
 };
 
 /// State of an SMS code.
@@ -127,6 +130,13 @@ struct SessionRecord {
     Seconds createdAt{};
     Seconds expiresAt{};
     std::string csrfHash;
+    Seconds lastSeenAt{};  ///< last request seen with it (the idle timeout); createdAt when never touched
+};
+
+/// Consecutive failed logins of one account (keyed by a hash of the typed name, known or not).
+struct LoginFailures {
+    int failures = 0;
+    Seconds lockedUntil{};  ///< logins of the account are refused before then
 };
 
 /// One audit entry. Never a secret or a full ID number.
@@ -137,6 +147,8 @@ struct AuditRecord {
     std::string action;       ///< e.g. "request.create", "code.send", "review.approve", "credential.release"
     std::string requestId;    ///< "" when not about a request
     std::string detailsJson;  ///< a JSON object
+    std::string prevHash;     ///< the previous entry's hash ("" for the first); set by the storage
+    std::string hash;         ///< SHA-256 over prevHash and this entry's fields; set by the storage
 };
 
 /// The authority's persistence. Every mutating call is durable when it returns. Implementations are
@@ -175,6 +187,8 @@ class Storage {
     virtual std::vector<UnlockRequestRecord> requestsInState(RequestState state) = 0;
     /// Decided (approved/rejected/withdrawn/completed) requests decided or updated before `before`.
     virtual std::vector<UnlockRequestRecord> requestsFinishedBefore(Seconds before) = 0;
+    /// Requests still undecided (open, in_review, authorised) last updated before `before`.
+    virtual std::vector<UnlockRequestRecord> requestsUndecidedBefore(Seconds before) = 0;
 
     // --- SMS codes and the send log
     virtual std::int64_t insertCode(const SmsCodeRecord& record) = 0;
@@ -211,8 +225,16 @@ class Storage {
     virtual void deleteSession(const std::string& tokenHash) = 0;
     /// Deletes sessions expired at `now`; returns how many.
     virtual int deleteExpiredSessions(Seconds now) = 0;
+    /// Records that the session was used at `at` (its idle timeout starts again).
+    virtual void touchSession(const std::string& tokenHash, Seconds at) = 0;
+    /// The failed-login record of `account` (zero failures when none).
+    virtual LoginFailures loginFailures(const std::string& account) = 0;
+    /// Stores `account`'s record; zero failures deletes it.
+    virtual void setLoginFailures(const std::string& account, const LoginFailures& failures, Seconds at) = 0;
 
-    // --- audit (append-only)
+    // --- audit (append-only, hash-chained)
+    /// Appends `record` (its id, prevHash and hash are set here: each entry carries the previous one's
+    /// hash) and returns its id.
     virtual std::int64_t appendAudit(const AuditRecord& record) = 0;
     /// Entries about `requestId` ("" = all), oldest first, at most `limit`.
     virtual std::vector<AuditRecord> listAudit(const std::string& requestId, int limit) = 0;

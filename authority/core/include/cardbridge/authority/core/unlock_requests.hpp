@@ -34,6 +34,7 @@ struct CreateUnlock {
     std::string cardSerial;
     Handler handler;
     std::string clientAddress;
+    std::string installation;  ///< the API token's id; only it may act on the request ("" without tokens)
 };
 
 /// Answer of create(): the route decided by the handler match.
@@ -71,13 +72,19 @@ class UnlockRequests {
                    const AuthorityKeys& keys, detail::RequestLedger& ledger, const Clock& clock,
                    Random& random);
 
-    /// Validates the form, the certificate (chain, validity, registry, card serial), rate-limits,
-    /// matches the handler with the original applicant and opens a request; refusals are audited. One
+    /// Validates the form, the certificate (chain, validity, registry, card serial), matches the handler
+    /// with the original applicant, rate-limits (per address — IPv6 by /64 — first; per card only once
+    /// the serial matched: full matches and other handlers in budgets of their own; one RATE_LIMITED
+    /// answer for every limit) and opens a request bound to request.installation; refusals are audited. One
     /// storage transaction: the counters, then the request or the refusal, commit together. Not
     /// padded here: the HTTP layer holds the answer to config.uniformTimingMillis on a timer. Throws
     /// AuthorityError FORM_INVALID {field}, CERT_INVALID, CERT_UNTRUSTED, CERT_EXPIRED {offlineRoute},
     /// CERT_NOT_YET_VALID, CERT_UNKNOWN, CARD_MISMATCH, RATE_LIMITED {retryAfter}.
     CreatedUnlock create(const CreateUnlock& request);
+
+    /// Throws AuthorityError REQUEST_NOT_FOUND unless the request exists and was opened by `installation`
+    /// (another installation's request is answered like an unknown one).
+    void requireInstallation(const std::string& requestId, const std::string& installation);
 
     /// The request's state. Throws AuthorityError REQUEST_NOT_FOUND.
     RequestStatus status(const std::string& requestId);
@@ -103,6 +110,7 @@ class UnlockRequests {
     detail::RequestLedger& ledger_;
     const Clock& clock_;
     Random& random_;
+    static thread_local inline std::string limitHit_;  ///< which limit refused, for the refusal's audit
 };
 
 }  // namespace cardbridge::authority

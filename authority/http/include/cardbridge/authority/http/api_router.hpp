@@ -17,8 +17,8 @@ namespace cardbridge::authority::http {
 
 /// Limits and access control of the API.
 struct ApiOptions {
-    /// Bearer tokens allowed to call /v1/ (one per daemon installation). Empty: no token is asked for
-    /// (development only; serve logs a warning).
+    /// Bearer tokens allowed to call /v1/ (one per daemon installation); a request is bound to the token
+    /// that created it. Empty: no token is asked for (serve allows this only with --dev).
     std::vector<std::string> bearerTokens;
     std::size_t jsonMaxBytes = 64 * 1024;     ///< largest JSON body
     int jsonMaxDepth = 8;                     ///< deepest JSON nesting accepted
@@ -42,6 +42,11 @@ class ApiRouter {
     /// jsonMaxBytes).
     [[nodiscard]] std::size_t bodyLimit(std::string_view method, std::string_view target) const noexcept;
 
+    /// When the header is in: 401 UNAUTHENTICATED (WWW-Authenticate: Bearer) unless a configured token is
+    /// presented (or none is configured); nullopt to read on.
+    [[nodiscard]] std::optional<HttpResponse> admit(std::string_view method, std::string_view target,
+                                                    std::string_view authorization) const noexcept;
+
     /// 413 ATTACHMENT_TOO_LARGE {limit} for attachment uploads, 413 BODY_TOO_LARGE otherwise.
     [[nodiscard]] HttpResponse bodyTooLarge(std::string_view method, std::string_view target) const noexcept;
 
@@ -54,6 +59,10 @@ class ApiRouter {
 /// The one place an exception becomes an API error response: AuthorityError → its status,
 /// {"error":{"reason", "message", …extra}}; anything else → 500 INTERNAL (what() logged, not sent).
 HttpResponse apiErrorResponse(std::exception_ptr error) noexcept;
+
+/// The id a request is bound to for bearer token `token`: 32 hex digits of SHA-256("cardbridge-installation:"
+/// ‖ token), so storage never holds the token. Throws OpenSslError.
+std::string installationId(std::string_view token);
 
 /// A JSON response with the API's headers (no-store, nosniff).
 HttpResponse jsonResponse(unsigned status, const nlohmann::json& body);

@@ -18,6 +18,12 @@ class AuthorityFront final : public RequestHandler {
                                         std::string_view target) const noexcept override;
     [[nodiscard]] HttpResponse bodyTooLarge(std::string_view method,
                                             std::string_view target) const noexcept override;
+    /// /v1/: the API's token check; everything else reads on.
+    [[nodiscard]] std::optional<HttpResponse> admit(std::string_view method, std::string_view target,
+                                                    std::string_view authorization) const noexcept override;
+    /// /v1/: a JSON 503 UNAVAILABLE; pages: plain text; both with Retry-After.
+    [[nodiscard]] HttpResponse overloaded(std::string_view method,
+                                          std::string_view target) const noexcept override;
 
   private:
     const ApiRouter& api_;

@@ -55,7 +55,24 @@ class RequestHandler {
     /// The answer when a body is over bodyLimit (sent before the rest is read; the connection closes).
     [[nodiscard]] virtual HttpResponse bodyTooLarge(std::string_view method,
                                                     std::string_view target) const noexcept = 0;
+    /// Decided when the header has arrived, before any of the body is read: a refusal (e.g. 401 for a
+    /// missing or wrong API token) is sent at once and the connection closes. nullopt: read on.
+    [[nodiscard]] virtual std::optional<HttpResponse> admit(std::string_view method, std::string_view target,
+                                                            std::string_view authorization) const noexcept {
+        static_cast<void>(method), static_cast<void>(target), static_cast<void>(authorization);
+        return std::nullopt;
+    }
+    /// The answer when the handler queue is full: 503 with Retry-After.
+    [[nodiscard]] virtual HttpResponse overloaded(std::string_view method,
+                                                  std::string_view target) const noexcept;
 };
+
+/// The address a request comes from. `peer` (the TCP peer) unless it is one of `trustedProxies`: then the
+/// X-Forwarded-For values (`forwardedFor`, each header's value in order) are read from the right, and the
+/// first address that is not a trusted proxy is the client. A malformed entry stops the walk at the last
+/// trusted hop. IPv4-mapped IPv6 addresses count as IPv4. Pure.
+std::string clientAddressFor(std::string_view peer, const std::vector<std::string>& forwardedFor,
+                             const std::vector<std::string>& trustedProxies);
 
 /// Case-insensitive ASCII comparison.
 bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;

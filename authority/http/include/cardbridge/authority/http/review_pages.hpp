@@ -46,7 +46,8 @@ HttpResponse queuePage(const std::vector<ReviewItem>& queue, const ReviewerSessi
 HttpResponse requestPage(const ReviewItem& item, const RequestStatus& status, const ApplicationForm& form,
                          const ReviewerSession& session);
 
-/// A decrypted attachment, inline, with a CSP that lets it be shown only inside our own pages.
+/// A decrypted attachment with CSP `sandbox` (no script, an opaque origin), X-Frame-Options DENY and
+/// nosniff: images inline, PDFs (anything else) as a download (Content-Disposition: attachment).
 HttpResponse attachmentResponse(const AttachmentContent& content);
 
 /// 404 for a page that does not exist, with the session's navigation.

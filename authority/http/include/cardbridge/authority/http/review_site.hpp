@@ -19,10 +19,11 @@ struct ReviewOptions {
     std::size_t formMaxBytes = 8 * 1024;  ///< largest POST form
 };
 
-/// Name of the session cookie (Path=/review).
-inline constexpr std::string_view SESSION_COOKIE = "cb_review";
-/// Name of the login form's double-submit CSRF cookie (Path=/review/login).
-inline constexpr std::string_view LOGIN_CSRF_COOKIE = "cb_login_csrf";
+/// Name of the session cookie. The __Host- prefix makes browsers accept it only with Secure, Path=/ and no
+/// Domain, from this host itself — a sibling subdomain cannot plant or overwrite it.
+inline constexpr std::string_view SESSION_COOKIE = "__Host-cb_review";
+/// Name of the login form's double-submit CSRF cookie (Path=/, __Host- like the session's).
+inline constexpr std::string_view LOGIN_CSRF_COOKIE = "__Host-cb_login_csrf";
 
 /// Serves /review…. Thread-safe (the service is).
 class ReviewSite {
@@ -50,7 +51,7 @@ class ReviewSite {
     ReviewOptions options_;
 };
 
-/// Set-Cookie value of a session: "cb_review=<token>; Path=/review; Max-Age=N; Secure; HttpOnly;
+/// Set-Cookie value of a session: "__Host-cb_review=<token>; Path=/; Max-Age=N; Secure; HttpOnly;
 /// SameSite=Strict". Pure.
 std::string sessionCookie(std::string_view token, std::chrono::seconds maxAge);
 

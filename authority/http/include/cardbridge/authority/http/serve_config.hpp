@@ -19,10 +19,11 @@ struct ServeConfig {
     AuthorityConfig authority;
     HttpsServerOptions
         server;  ///< listen.address (127.0.0.1), listen.port (8443), tls.certificateChain/privateKey
-    unsigned networkThreads = 2;  ///< listen.threads
-    ApiOptions api;               ///< api.tokenFile (one token per line)
-    ReviewOptions review;         ///< the pages' own limits (review.sessionMinutes and
-                                  ///< review.loginAttemptsPerWindow go to authority.reviewerSessions)
+    unsigned networkThreads = 2;         ///< listen.threads
+    ApiOptions api;                      ///< api.tokenFile (one token per line)
+    std::filesystem::path apiTokenFile;  ///< where the tokens came from ("" without)
+    ReviewOptions review;                ///< the pages' own limits (review.sessionMinutes and
+                                         ///< review.loginAttemptsPerWindow go to authority.reviewerSessions)
     LogOptions log;  ///< log.level/file/maxBytes/count/console; file defaults to <dataDir>/authority.log
     std::vector<std::string> warnings;
 };
@@ -31,6 +32,10 @@ struct ServeConfig {
 /// types, a missing tls section, out-of-range values, or a token file that is unreadable, empty, or
 /// readable by group/others; FatalError from the service's loader as documented there.
 ServeConfig parseServeConfig(const std::string& jsonText, const std::filesystem::path& baseDir);
+
+/// What serve refuses without --dev: no API token file (the API would be open to anyone), the SMS outbox
+/// (codes and phone numbers in a file, in clear). Throws InputError naming the fix; nothing with `dev`.
+void checkServePolicy(const ServeConfig& config, bool dev);
 
 /// Reads and parses `path`. Throws as parseServeConfig, FatalError when the file cannot be read.
 ServeConfig loadServeConfig(const std::filesystem::path& path);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cardbridge/authority/http/http_types.hpp"
 
@@ -23,6 +24,14 @@ struct HttpsServerOptions {
     std::chrono::seconds idleTimeout{30};       ///< between requests on a kept-alive connection
     std::uint32_t maxHeaderBytes = 16 * 1024;
     unsigned workers = 4;  ///< handler threads
+    /// Open connections at most; one more is closed right after accept (before TLS), logged.
+    unsigned maxConnections = 512;
+    /// Requests handed to the workers and not answered yet, at most; one more gets the handler's
+    /// overloaded() answer (503 with Retry-After) without being queued.
+    unsigned maxPendingRequests = 64;
+    /// TCP peers whose X-Forwarded-For is believed (the TLS-terminating proxy in front); see
+    /// clientAddressFor.
+    std::vector<std::string> trustedProxies;
 };
 
 /// HTTPS (TLS 1.2+, cardbridge_net_common's settings) in front of a RequestHandler.
