@@ -98,7 +98,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         Request request = parser_->release();
         if (websocket::is_upgrade(request)) return upgrade(std::move(request));
 
-        const HttpReply reply = state_.site->handle(request.method_string(), request.target());
+        const HttpReply reply =
+            state_.site->handle(request.method_string(), request.target(), request[http::field::origin],
+                                request[http::field::referer]);
         http::response<http::string_body> response{static_cast<http::status>(reply.status),
                                                    request.version()};
         response.set(http::field::server, "cardbridge");

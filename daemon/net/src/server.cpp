@@ -96,6 +96,7 @@ Server::Server(ServerOptions options, Dispatcher& dispatcher)
     : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {
     const ServerOptions& loaded = impl_->state->options;
     configureServerTls(impl_->state->tls.native_handle(), loaded.certChainPem, loaded.keyPem);
+    if (loaded.tlsSetup) loaded.tlsSetup(impl_->state->tls.native_handle());
 }
 
 Server::~Server() {
