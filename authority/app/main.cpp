@@ -2,13 +2,21 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "cardbridge/common/process_hardening.hpp"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
     namespace app = cardbridge::authority::app;
+    try {
+        cardbridge::disableCoreDumps();  // it holds the PUK master key, ID-hash key and SMS codes
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cardbridge-authority: %s\n", e.what());
+        return 1;
+    }
     ::umask(077);  // database, logs, outbox and rotated files: owner only
     CLI::App cli{"cardbridge-authority " CARDBRIDGE_VERSION
                  " — 证书 PIN 解锁授权服务 (CA-side unlock authority)"};

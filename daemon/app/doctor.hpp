@@ -25,7 +25,8 @@ std::vector<DoctorFinding> runDoctor(const DaemonConfig& config,
 /// JSON form of findings (also the TLS/trust part of GET /health).
 nlohmann::json toJson(const std::vector<DoctorFinding>& findings);
 
-/// TLS and trust findings only (cheap enough for GET /health).
+/// TLS and trust findings only. Slow (reads files, parses the system store, runs certutil): cardbridged
+/// runs it on a background thread and GET /health serves the cached result (CachedProbe).
 std::vector<DoctorFinding> tlsFindings(const DaemonConfig& config);
 
 }  // namespace cardbridge::daemon

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cardbridge/common/process_hardening.hpp"
 #include "cardbridge/daemon/core/card_service.hpp"
 #include "cardbridge/daemon/core/config.hpp"
 #include "cardbridge/daemon/core/dispatcher.hpp"
@@ -25,6 +26,7 @@
 #include "cardbridge/daemon/unlock/attachment.hpp"
 #include "cardbridge/daemon/unlock/unlock_service.hpp"
 #include "cardbridge/localtls/local_tls.hpp"
+#include "cardbridge/localtls/renewal.hpp"
 #include "doctor.hpp"
 
 using namespace cardbridge;
@@ -128,6 +130,26 @@ int runDaemon(const CommandLine& cli) {
         return 1;
     }
     if (tls.minted) spdlog::info("minted a new local root {} ({})", tls.rootSha256Fingerprint, tls.reason);
+    localtls::ServerIdentity identity;
+    try {
+        identity.load(tls.leafChainPath, tls.leafKeyPath);
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot load the local TLS certificate: {}", e.what());
+        return 1;
+    }
+    // The TLS and trust findings read files, parse the system store and run certutil: far too slow for a
+    // network thread. They run on a thread of their own at start, every 10 minutes and after a renewal;
+    // /health answers from memory.
+    CachedProbe tlsChecks([&config] { return toJson(tlsFindings(config)); }, std::chrono::minutes(10),
+                          nlohmann::json::array({{{"code", "tls"},
+                                                  {"status", "unknown"},
+                                                  {"zh", "正在检查本地证书"},
+                                                  {"en", "the local TLS checks are still running"}}}));
+    tlsChecks.start();
+    // The daily renewal check: a leaf entering the renewal window is renewed while the daemon runs.
+    localtls::RenewalTimer renewal(
+        config.stateDir, localtls::TrustTargets{}, identity, [] { return std::chrono::system_clock::now(); },
+        localtls::RENEWAL_CHECK_INTERVAL, [&tlsChecks](const localtls::Renewal&) { tlsChecks.refresh(); });
 
     CardService cards;
     Dispatcher dispatcher(config.limits.maxJsonDepth);
@@ -161,14 +183,17 @@ int runDaemon(const CommandLine& cli) {
                           });
     };
     options.maxUploadBytes = unlock::MAX_ATTACHMENT_BYTES;
-    options.health = [&cards, &config] {
-        nlohmann::json health = cardHealth(cards);
-        health["tls"] = toJson(tlsFindings(config));
-        return health;
+    options.tlsSetup = [&identity](SSL_CTX* ctx) { identity.install(ctx); };
+    // Set once between start() and run(), before any request is served; read-only afterwards.
+    std::unique_ptr<const OriginPolicy> ownOrigins;
+    options.health = [&cards, &tlsChecks, &ownOrigins](std::string_view origin, std::string_view referer) {
+        const bool own = ownOrigins && isOwnOriginRequest(origin, referer, *ownOrigins);
+        return healthFor(cards, tlsChecks.value(), own);
     };
     Server server(std::move(options), dispatcher);
     try {
         port = server.start();
+        ownOrigins = std::make_unique<const OriginPolicy>(config.platformOrigins, port.load());
     } catch (const std::exception& e) {
         spdlog::critical("cannot listen: {}", e.what());
         return 1;
@@ -188,7 +213,10 @@ int runDaemon(const CommandLine& cli) {
     std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port.load(),
                 port.load());
     std::fflush(stdout);
+    renewal.start();
     server.run(2);
+    renewal.stop();
+    tlsChecks.stop();
 
     unlocking->stop();
     cards.setSink(nullptr);
@@ -273,6 +301,13 @@ int doctor(const CommandLine& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before anything can hold a PIN, a PUK, a code or a key: no core dumps, no same-user ptrace.
+    try {
+        disableCoreDumps();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cardbridged: %s\n", e.what());
+        return 1;
+    }
     // Everything the daemon creates (logs, rotated logs, TLS files, journal) is owner-only.
     ::umask(077);
     CLI::App app{"cardbridged — unlock and manage your certificate key from the browser"};

@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
     runCmd->add_option("--vpcd-port", vpcdPort, "vpcd TCP port (0x8C7B + slot by default config)")
         ->required()
         ->check(CLI::Range(1, 65535));
-    runCmd->add_option("--vpcd-host", run.vpcdHost, "vpcd host (default 127.0.0.1)");
+    runCmd->add_option("--vpcd-host", run.vpcdHost,
+                       "vpcd host, loopback only: 127.0.0.0/8, ::1 or localhost (default 127.0.0.1)");
     runCmd->add_option("--control", run.controlPath, "Unix socket for the test control channel");
     runCmd->add_flag("--removed", run.startRemoved, "start with the card removed");
     runCmd->add_flag("--t0", run.t0, "T=0 behaviour: 61xx for all data, 6Cxx for a wrong Le");

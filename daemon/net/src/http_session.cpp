@@ -99,7 +99,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         if (websocket::is_upgrade(request)) return upgrade(std::move(request));
         units_.handshake.reset();  // through TLS and a whole request: no longer half-open
 
-        const HttpReply reply = state_.site->handle(request.method_string(), request.target());
+        const HttpReply reply =
+            state_.site->handle(request.method_string(), request.target(), request[http::field::origin],
+                                request[http::field::referer]);
         http::response<http::string_body> response{static_cast<http::status>(reply.status),
                                                    request.version()};
         response.set(http::field::server, "cardbridge");

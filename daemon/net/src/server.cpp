@@ -114,6 +114,7 @@ Server::Server(ServerOptions options, Dispatcher& dispatcher)
     const ServerOptions& loaded = impl_->state->options;
     configureServerTls(impl_->state->tls.native_handle(), loaded.certChainPem, loaded.keyPem);
     impl_->state->peerCheck = loaded.peerCheck ? loaded.peerCheck : net::platformPeerOwnerCheck();
+    if (loaded.tlsSetup) loaded.tlsSetup(impl_->state->tls.native_handle());
 }
 
 Server::~Server() {

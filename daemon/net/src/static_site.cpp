@@ -128,8 +128,7 @@ std::vector<std::pair<std::string, std::string>> securityHeaders(std::uint16_t p
     };
 }
 
-StaticSite::StaticSite(const std::filesystem::path& webRoot, std::uint16_t port,
-                       std::function<nlohmann::json()> health)
+StaticSite::StaticSite(const std::filesystem::path& webRoot, std::uint16_t port, HealthHandler health)
     : port_(port), health_(std::move(health)) {
     std::error_code ec;
     root_ = std::filesystem::canonical(webRoot, ec);
@@ -150,7 +149,8 @@ HttpReply StaticSite::reply(unsigned status, std::string body, std::string_view 
     return out;
 }
 
-HttpReply StaticSite::handle(std::string_view method, std::string_view target) const {
+HttpReply StaticSite::handle(std::string_view method, std::string_view target, std::string_view origin,
+                             std::string_view referer) const {
     const bool head = method == "HEAD";
     if (method != "GET" && !head) {
         HttpReply out = reply(405, "method not allowed\n", "text/plain; charset=utf-8", false);
@@ -160,7 +160,7 @@ HttpReply StaticSite::handle(std::string_view method, std::string_view target) c
     try {
         const std::string_view path = target.substr(0, target.find_first_of("?#"));
         if (path == "/health") {
-            nlohmann::json body = health_ ? health_() : nlohmann::json::object();
+            nlohmann::json body = health_ ? health_(origin, referer) : nlohmann::json::object();
             return reply(200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                          "application/json", head);
         }

@@ -2,13 +2,18 @@
 // Independent witnesses: yubico-piv-tool for PINs, OpenSSL (via the client) for the served chain.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "free_port.hpp"
@@ -249,4 +254,93 @@ TEST_F(DaemonTest, DoctorExplainsAndSigtermStopsCleanly) {
     ASSERT_EQ(r, daemon_->pid()) << "cardbridged did not stop on SIGTERM";
     EXPECT_TRUE(WIFEXITED(status_) && WEXITSTATUS(status_) == 0);
     EXPECT_NE(slurp(log_).find("cardbridged stopped"), std::string::npos);
+}
+
+// /health must not run the trust checks (certutil, the system store, key files) on a network thread: a
+// page anywhere can point an <img> at it. Here certutil hangs for 8 s; /health still answers at once, in
+// parallel, from the cached findings.
+TEST_F(DaemonTest, HealthAnswersFromMemoryWhileTheTrustProbeHangs) {
+    const fs::path bin = env_->dir() / "slow-bin";
+    fs::create_directories(bin);
+    {
+        std::ofstream script(bin / "certutil");
+        script << "#!/bin/sh\nsleep 8\nexit 1\n";
+    }
+    fs::permissions(bin / "certutil", fs::perms::owner_all);
+    fs::create_directories(env_->dir() / ".pki" / "nssdb");
+    std::ofstream(env_->dir() / ".pki" / "nssdb" / "cert9.db") << "";  // so the NSS check runs certutil
+    const std::string oldPath = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
+    ::setenv("PATH", (bin.string() + ":" + oldPath).c_str(), 1);
+    startDaemon();
+    ::setenv("PATH", oldPath.c_str(), 1);
+    std::this_thread::sleep_for(300ms);  // the probe is now inside the hanging certutil
+
+    auto o = options();
+    o.timeout = 3000ms;
+    std::vector<std::future<std::pair<HttpsResponse, std::chrono::milliseconds>>> answers;
+    for (int i = 0; i < 4; ++i) {
+        answers.push_back(std::async(std::launch::async, [o] {
+            const auto t0 = std::chrono::steady_clock::now();
+            HttpsResponse r = httpsRequest(o, "GET", "/health");
+            return std::make_pair(r, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - t0));
+        }));
+    }
+    for (auto& a : answers) {
+        std::pair<HttpsResponse, std::chrono::milliseconds> answer;
+        ASSERT_NO_THROW(answer = a.get()) << "GET /health stalled behind the trust probe";
+        EXPECT_EQ(answer.first.status, 200u);
+        EXPECT_LT(answer.second, 1000ms);
+        EXPECT_TRUE(nlohmann::json::parse(answer.first.body)["tls"].is_array()) << answer.first.body;
+    }
+}
+
+// Card details (card id, PIN state, certificate count) only for the bundled UI's own origin.
+TEST_F(DaemonTest, HealthShowsCardDetailsOnlyToTheDaemonsOwnOrigin) {
+    startDaemon();
+    WssClient client(options());
+    ASSERT_FALSE(waitForCard(client).empty());
+
+    auto own = httpsRequest(options(), "GET", "/health");
+    ASSERT_EQ(own.status, 200u);
+    auto ownJson = nlohmann::json::parse(own.body);
+    ASSERT_TRUE(ownJson["readers"][0].contains("card")) << own.body;
+    const std::string cardId = ownJson["readers"][0]["card"]["cardId"];
+
+    for (std::optional<std::string> origin :
+         {std::optional<std::string>("https://evil.example.com"), std::optional<std::string>()}) {
+        auto foreign = httpsRequest(options(origin), "GET", "/health");
+        if (!origin) {
+            auto o = options();
+            o.origin.reset();
+            foreign = httpsRequest(o, "GET", "/health");
+        }
+        ASSERT_EQ(foreign.status, 200u);
+        auto json = nlohmann::json::parse(foreign.body);
+        EXPECT_TRUE(json["readers"][0]["cardPresent"].get<bool>()) << foreign.body;
+        EXPECT_FALSE(json["readers"][0].contains("card"))
+            << origin.value_or("(no Origin)") << ": " << foreign.body;
+        EXPECT_EQ(foreign.body.find(cardId), std::string::npos) << foreign.body;
+    }
+}
+
+// No core dumps: the daemon sets its core limit to 0 (soft and hard) even when started with unlimited.
+TEST_F(DaemonTest, RunsWithCoreLimitZero) {
+    rlimit saved{};
+    ::getrlimit(RLIMIT_CORE, &saved);
+    rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    ASSERT_EQ(::setrlimit(RLIMIT_CORE, &unlimited), 0);  // what the daemon inherits
+    startDaemon();
+    ::setrlimit(RLIMIT_CORE, &saved);
+    std::ifstream limits("/proc/" + std::to_string(daemon_->pid()) + "/limits");
+    std::string line;
+    std::string core;
+    while (std::getline(limits, line))
+        if (line.rfind("Max core file size", 0) == 0) core = line;
+    ASSERT_FALSE(core.empty());
+    std::istringstream fields(core.substr(std::string("Max core file size").size()));
+    std::string soft, hard;
+    fields >> soft >> hard;
+    EXPECT_EQ(soft, "0") << core;
+    EXPECT_EQ(hard, "0") << core;
 }

@@ -60,7 +60,9 @@ class NetFixture : public ::testing::Test {
         options_.certChainPem = dir_ / "chain.pem";
         options_.keyPem = dir_ / "key.pem";
         options_.webRoot = dir_ / "www";
-        options_.health = [] { return nlohmann::json{{"status", "ok"}, {"readers", 0}}; };
+        options_.health = [](std::string_view, std::string_view) {
+            return nlohmann::json{{"status", "ok"}, {"readers", 0}};
+        };
         customise(options_);
         startServer();
     }

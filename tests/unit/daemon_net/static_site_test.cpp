@@ -146,7 +146,9 @@ TEST_F(StaticSiteTest, TraversalIsRefusedAndOtherMethodsAre405) {
 }
 
 TEST_F(StaticSiteTest, HealthIsJsonFromTheCallback) {
-    StaticSite site(base_ / "root", 23443, [] { return nlohmann::json{{"pcsc", "ok"}}; });
+    StaticSite site(base_ / "root", 23443, [](std::string_view, std::string_view) {
+        return nlohmann::json{{"pcsc", "ok"}};
+    });
     auto reply = site.handle("GET", "/health");
     EXPECT_EQ(reply.status, 200U);
     EXPECT_EQ(headerOf(reply, "Content-Type"), "application/json");

@@ -70,7 +70,30 @@ bool writeAll(int fd, const std::uint8_t* data, std::size_t size) {
     return true;
 }
 
+bool isLoopbackAddress(const sockaddr* address) {
+    if (address->sa_family == AF_INET) {
+        const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+        return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (address->sa_family == AF_INET6) {
+        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+        return IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+    }
+    return false;
+}
+
 }  // namespace
+
+bool isLoopbackHost(std::string_view host) {
+    if (host == "localhost") return true;
+    const std::string text(host);
+    in_addr v4{};
+    // inet_pton takes only the dotted quad, so "127.1" or "0x7f.1" (which getaddrinfo would accept) fail.
+    if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return false;
+}
 
 std::string redactedApdu(ByteView apdu) {
     if (apdu.size() <= 5) return toHex(apdu);  // header (+ Le) only: nothing secret
@@ -85,6 +108,10 @@ VpcdRunner::VpcdRunner(PivApplet& applet, RunOptions options)
       options_(std::move(options)),
       present_(!options_.startRemoved),
       latencyMs_(options_.latencyMs) {
+    if (!isLoopbackHost(options_.vpcdHost))
+        throw InputError("--vpcd-host '" + options_.vpcdHost +
+                         "' is not a loopback host: vpcd listens on every interface, so the card connects "
+                         "only to 127.0.0.0/8, ::1 or localhost");
     applet_.setT0(options_.t0);
 }
 
@@ -204,6 +231,8 @@ void VpcdRunner::tryConnect() {
     }
     int lastErrno = 0;
     for (addrinfo* ai = found; ai != nullptr && vpcdFd_ < 0; ai = ai->ai_next) {
+        // "localhost" is a name: a hosts file could point it elsewhere. Dial loopback addresses only.
+        if (!isLoopbackAddress(ai->ai_addr)) continue;
         int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) continue;
         timeval timeout{2, 0};  // bounds connect() against a black-holed host

@@ -10,8 +10,33 @@
 
 namespace cardbridge {
 
-/// Secret bytes. The buffer is wiped (OPENSSL_cleanse) on destruction, on assignment and on clear().
-/// There is deliberately no operator<< and no fmt formatter: logging a Secret does not compile.
+namespace detail {
+/// Whole pages of their own for `size` bytes (at least one page), marked MADV_DONTDUMP so no core dump
+/// holds them. Throws std::bad_alloc.
+void* allocateSecretPages(std::size_t size);
+/// Wipes and unmaps what allocateSecretPages(size) returned.
+void freeSecretPages(void* pages, std::size_t size) noexcept;
+
+/// std::allocator for secret storage: page-aligned, excluded from core dumps, wiped when freed. Costs a
+/// page (4 KiB) and an mmap + madvise + munmap per buffer: meant for a few short-lived secrets, not bulk.
+template <class T>
+struct SecretAllocator {
+    using value_type = T;
+    SecretAllocator() noexcept = default;
+    template <class U>
+    SecretAllocator(const SecretAllocator<U>& /*other*/) noexcept {}  // NOLINT: allocator rebinding
+    T* allocate(std::size_t n) { return static_cast<T*>(allocateSecretPages(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { freeSecretPages(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const SecretAllocator<U>& /*other*/) const noexcept {
+        return true;
+    }
+};
+}  // namespace detail
+
+/// Secret bytes, kept in pages of their own that core dumps leave out (MADV_DONTDUMP). The buffer is wiped
+/// (OPENSSL_cleanse) on destruction, on assignment and on clear(). There is deliberately no operator<< and no
+/// fmt formatter: logging a Secret does not compile.
 class Secret {
   public:
     Secret() = default;
@@ -37,7 +62,7 @@ class Secret {
     void clear() noexcept;
 
   private:
-    std::vector<std::uint8_t> bytes_;
+    std::vector<std::uint8_t, detail::SecretAllocator<std::uint8_t>> bytes_;
 };
 
 /// Overwrites a buffer that held secret data (OPENSSL_cleanse, which the optimiser cannot drop).

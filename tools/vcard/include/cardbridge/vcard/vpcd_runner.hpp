@@ -15,8 +15,7 @@ namespace cardbridge::vcard {
 
 /// Options of `cardbridge-vcard run`.
 struct RunOptions {
-    std::string vpcdHost =
-        "127.0.0.1";  ///< vpcd listens on all interfaces; we only ever dial loopback by default
+    std::string vpcdHost = "127.0.0.1";  ///< loopback only (isLoopbackHost); vpcd listens on all interfaces
     std::uint16_t vpcdPort = 0;
     std::string controlPath;  ///< empty: no control channel
     bool startRemoved = false;
@@ -24,6 +23,11 @@ struct RunOptions {
     int latencyMs = 0;
     bool verbose = false;
 };
+
+/// True for the hosts the card may dial vpcd on: "localhost", an IPv4 literal in 127.0.0.0/8 (dotted quad)
+/// or the IPv6 literal "::1". Anything else (other addresses, other names, "0.0.0.0", "127.1") is false:
+/// vpcd listens on every interface and the card side must never reach one over the network. Pure.
+bool isLoopbackHost(std::string_view host);
 
 /// Hex of a C-APDU for the log, with the data of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
 /// IMPORT KEY and SET MANAGEMENT KEY replaced by "<N bytes redacted>".
@@ -38,6 +42,7 @@ struct FrameAction {
 /// Drives a PivApplet from vpcd and obeys the control channel. Single-threaded (poll()).
 class VpcdRunner {
   public:
+    /// Throws InputError when options.vpcdHost is not a loopback host (see isLoopbackHost).
     VpcdRunner(PivApplet& applet, RunOptions options);
     ~VpcdRunner();
     VpcdRunner(const VpcdRunner&) = delete;

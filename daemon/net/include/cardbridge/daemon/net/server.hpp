@@ -2,6 +2,8 @@
 // Lean on purpose: no Beast or Asio here, so only daemon/net's own files pay for those templates.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -40,12 +42,16 @@ using UploadHandler = std::function<void(UploadRequest, std::function<void(Uploa
 
 /// What the server needs besides the dispatcher.
 struct ServerOptions {
-    DaemonConfig config;                     ///< ports (0 picks a free one: tests), platform origins, limits
-    std::filesystem::path certChainPem;      ///< leaf first, then intermediates (PEM)
-    std::filesystem::path keyPem;            ///< the leaf's private key (PEM)
-    std::filesystem::path webRoot;           ///< bundled web UI folder, served at https://127.0.0.1:PORT/
-    std::function<nlohmann::json()> health;  ///< GET /health body; must not contain secrets; may be empty
-    UploadHandler upload;                    ///< PUT /unlock/{flowId}/attachments/{kind}; empty: 404
+    DaemonConfig config;                 ///< ports (0 picks a free one: tests), platform origins, limits
+    std::filesystem::path certChainPem;  ///< leaf first, then intermediates (PEM)
+    std::filesystem::path keyPem;        ///< the leaf's private key (PEM)
+    std::filesystem::path webRoot;       ///< bundled web UI folder, served at https://127.0.0.1:PORT/
+    /// GET /health body for a request's Origin and Referer ("" when absent); no secrets; may be empty.
+    std::function<nlohmann::json(std::string_view origin, std::string_view referer)> health;
+    /// Called once on the server's TLS context after the chain and key are loaded (e.g. to install a
+    /// certificate callback that serves a renewed leaf to new connections); may be empty.
+    std::function<void(SSL_CTX*)> tlsSetup;
+    UploadHandler upload;                      ///< PUT /unlock/{flowId}/attachments/{kind}; empty: 404
     std::size_t maxUploadBytes = 1024 * 1024;  ///< larger uploads get 413 ATTACHMENT_TOO_LARGE
     /// Who may connect at all, asked right after accept, before TLS: the peer socket's owner must be the
     /// daemon's own user (or the administrator). Null: net::platformPeerOwnerCheck(). Tests may inject one.

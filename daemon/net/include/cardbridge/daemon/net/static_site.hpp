@@ -36,23 +36,27 @@ std::string_view contentTypeFor(const std::filesystem::path& file);
 /// origins), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer, X-Frame-Options, Cache-Control.
 std::vector<std::pair<std::string, std::string>> securityHeaders(std::uint16_t port);
 
+/// GET /health's body for a request with these Origin and Referer headers ("" when absent).
+using HealthHandler = std::function<nlohmann::json(std::string_view origin, std::string_view referer)>;
+
 /// Serves files below `webRoot` and GET /health. Thread-safe (no state besides the options).
 class StaticSite {
   public:
     /// `webRoot` is canonicalised now; a missing root serves 404s (logged). `health` may be empty.
-    StaticSite(const std::filesystem::path& webRoot, std::uint16_t port,
-               std::function<nlohmann::json()> health);
+    StaticSite(const std::filesystem::path& webRoot, std::uint16_t port, HealthHandler health);
 
     /// Answers one request (the Host header is checked by the caller). GET and HEAD only (405 otherwise);
     /// 400 for refused targets, 404 for missing files and folders (no listing), 200 with the file.
     /// Symlinks are followed only when the canonical result stays under the root. Never throws.
-    [[nodiscard]] HttpReply handle(std::string_view method, std::string_view target) const;
+    /// `origin` and `referer` are the request's headers, passed to the health handler.
+    [[nodiscard]] HttpReply handle(std::string_view method, std::string_view target,
+                                   std::string_view origin = {}, std::string_view referer = {}) const;
 
   private:
     HttpReply reply(unsigned status, std::string body, std::string_view contentType, bool head) const;
     std::filesystem::path root_;  // canonical; empty when the root is missing
     std::uint16_t port_;
-    std::function<nlohmann::json()> health_;
+    HealthHandler health_;
 };
 
 }  // namespace cardbridge::daemon
