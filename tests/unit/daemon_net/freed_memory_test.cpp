@@ -6,58 +6,25 @@
 // quotes included, in a private vector for its error messages ("\"73918462\"" at the start of a block);
 // nothing outside the library can reach it.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <string>
 
 #include "cardbridge/daemon/core/dispatcher.hpp"
 #include "cardbridge/daemon/core/errors.hpp"
+#include "freed_memory.hpp"
 
 namespace {
 
-std::atomic<bool> scanning{false};
-std::atomic<int> hits{0};
-std::atomic<int> lexerRawTokens{0};
 constexpr char PIN[] = "73918462";
 
-void scan(void* block) noexcept {
-    if (block == nullptr || !scanning.load(std::memory_order_relaxed)) return;
-    const std::size_t size = malloc_usable_size(block);
-    if (::memmem(block, size, PIN, sizeof PIN - 1) == nullptr) return;
-    const auto* bytes = static_cast<const char*>(block);
-    const bool rawToken = size >= sizeof PIN + 1 && bytes[0] == '"' &&
-                          std::memcmp(bytes + 1, PIN, sizeof PIN - 1) == 0 && bytes[sizeof PIN] == '"';
-    (rawToken ? lexerRawTokens : hits).fetch_add(1);
+// nlohmann's lexer keeps each token's raw text, quotes included, for its error messages.
+bool isLexerRawToken(const char* bytes, std::size_t size) {
+    return size >= sizeof PIN + 1 && bytes[0] == '"' && std::memcmp(bytes + 1, PIN, sizeof PIN - 1) == 0 &&
+           bytes[sizeof PIN] == '"';
 }
 
 }  // namespace
-
-// Both new and delete are replaced (malloc/free underneath), so sanitizers see matching pairs.
-void* operator new(std::size_t size) {
-    void* block = std::malloc(size == 0 ? 1 : size);
-    if (block == nullptr) throw std::bad_alloc();
-    return block;
-}
-void* operator new[](std::size_t size) {
-    return ::operator new(size);
-}
-void operator delete(void* block) noexcept {
-    scan(block);
-    std::free(block);
-}
-void operator delete[](void* block) noexcept {
-    ::operator delete(block);
-}
-void operator delete(void* block, std::size_t /*size*/) noexcept {
-    ::operator delete(block);
-}
-void operator delete[](void* block, std::size_t /*size*/) noexcept {
-    ::operator delete(block);
-}
 
 namespace cardbridge::daemon {
 namespace {
@@ -94,20 +61,22 @@ TEST(FreedMemory, PinBearingRequestsLeaveNoPinInFreedBlocks) {
     responses.reserve(8);
     const auto keep = [&responses](std::string response) { responses.push_back(std::move(response)); };
 
-    scanning = true;
+    namespace freed = cardbridge::test::freed;
+    freed::isKnownResidue = isLexerRawToken;
+    freed::start(PIN);
     dispatcher.handle(platform, refusedForCapability, keep);
     dispatcher.handle(platform, answered, keep);
     dispatcher.handle(own, secretAnswered, keep);
     dispatcher.refuse(answered, RpcError(Reason::RateLimited, {}, "too many requests"), keep);
     dispatcher.refuse(refusedForCapability, RpcError(Reason::TooManyPending, {}, "too many pending"), keep);
-    scanning = false;
+    freed::stop();
 
     ASSERT_EQ(responses.size(), 5U);
     EXPECT_NE(responses[0].find("NOT_ALLOWED"), std::string::npos) << responses[0];
     EXPECT_NE(responses[1].find("\"result\":8"), std::string::npos) << responses[1];
     EXPECT_NE(responses[3].find("RATE_LIMITED"), std::string::npos) << responses[3];
-    EXPECT_EQ(hits.load(), 0) << "freed heap blocks still holding the PIN";
-    RecordProperty("lexerRawTokenResidue", lexerRawTokens.load());
+    EXPECT_EQ(freed::hits.load(), 0) << "freed heap blocks still holding the PIN";
+    RecordProperty("lexerRawTokenResidue", freed::residue.load());
 }
 
 }  // namespace
