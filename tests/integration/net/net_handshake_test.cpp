@@ -1,4 +1,11 @@
-// Who may connect: Origin and Host checks, TLS versions, plain HTTP, slowloris, connections per origin.
+// Who may connect: loopback only, Origin and Host checks, TLS versions, plain HTTP, slowloris, connections
+// per origin.
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "net_fixture.hpp"
 
 namespace cardbridge::test {
@@ -162,6 +169,30 @@ TEST_F(NetHandshakeTest, Ipv6LoopbackServesToo) {
     WssClient client(options);
     auto hello = client.call("system.hello").at("result");
     EXPECT_EQ(hello.at("capabilities").size(), 3U);
+}
+
+TEST_F(NetHandshakeTest, ListensOnLoopbackOnly) {
+    // The kernel's socket tables: every listening socket on the daemon's port is 127.0.0.1 or ::1,
+    // never a wildcard or another address.
+    std::vector<std::string> listening;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(table);
+        std::string line;
+        std::getline(in, line);  // header
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string slot, local, remote, state;
+            fields >> slot >> local >> remote >> state;
+            const auto colon = local.rfind(':');
+            if (state != "0A" || colon == std::string::npos) continue;  // 0A: LISTEN
+            if (std::stoul(local.substr(colon + 1), nullptr, 16) != port_) continue;
+            listening.push_back(local.substr(0, colon));
+        }
+    }
+    std::sort(listening.begin(), listening.end());
+    // 127.0.0.1 and ::1 as the kernel prints them (32-bit words in host byte order).
+    const std::vector<std::string> expected{"00000000000000000000000001000000", "0100007F"};
+    EXPECT_EQ(listening, expected);
 }
 
 TEST_F(NetHandshakeTest, UpgradeOnOtherTargetIsRefused) {
