@@ -7,12 +7,15 @@ set -euo pipefail
 # empty boxes in screenshots, poppler-utils (pdftotext, pdfinfo) to read the printed 申请表, libnss3-tools
 # (certutil) for the browser's trust in the local root; the npm packages come from package-lock.json
 # (npm ci, in scripts/test.sh).
+# clang and libclang-rt-14-dev (libFuzzer's libclang_rt.fuzzer, and clang's ASan/UBSan runtimes): the fuzz
+# targets (tests/fuzz, scripts/fuzz.sh) are built with Debian's clang 14.
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libssl-dev libpcsclite-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev libicu-dev
   pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
   chromium fonts-noto-cjk poppler-utils
+  clang libclang-rt-14-dev
 )
 # Node.js and npm: whichever the machine has (Node 20 from its own packages here, npm with it); Debian's
 # nodejs and npm when there is none.
