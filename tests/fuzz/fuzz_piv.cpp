@@ -87,7 +87,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cardCall([&] { (void)card.pinRetries(); });
     cardCall([&] {
         const PinResult result = card.verifyPin(Secret(std::string_view("123456")));
-        if (result.status == PinStatus::WrongPin && !result.retriesLeft) std::abort();
+        // WrongPin reports the tries left when the card says them (63Cx, x > 0); a plain 6300 says none.
+        if (result.status == PinStatus::WrongPin && result.retriesLeft && *result.retriesLeft == 0)
+            std::abort();
+        if (result.status == PinStatus::PinBlocked && result.retriesLeft != 0u) std::abort();
     });
     cardCall([&] {
         (void)card.unblockPin(Secret(std::string_view("12345678")), Secret(std::string_view("258014")));
