@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (isKindToken(text) && (text.empty() || text.size() > 32)) std::abort();
     std::string problem;
     if (const auto body = parseJsonObject(text, maxDepth, problem)) {
-        if (!body->is_object() || depthOf(*body) > maxDepth) std::abort();
+        // parseJsonObject counts the top-level object as depth 0 (nlohmann's callback depth).
+        if (!body->is_object() || depthOf(*body) - 1 > maxDepth) std::abort();
     } else if (problem.empty()) {
         std::abort();
     }
