@@ -8,7 +8,15 @@ target_compile_options(cardbridge_warnings INTERFACE
   $<$<BOOL:${CARDBRIDGE_WERROR}>:-Werror>)
 
 add_library(cardbridge_sanitizers INTERFACE)
-if(CARDBRIDGE_SANITIZE)
+if(CARDBRIDGE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "CARDBRIDGE_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++): libFuzzer is clang's")
+  endif()
+  # Coverage for libFuzzer in every library of ours; the targets themselves link -fsanitize=fuzzer.
+  target_compile_options(cardbridge_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(cardbridge_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(CARDBRIDGE_SANITIZE)
   target_compile_options(cardbridge_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(cardbridge_sanitizers INTERFACE -fsanitize=address,undefined)

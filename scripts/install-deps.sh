@@ -9,12 +9,15 @@ set -euo pipefail
 # (npm ci, in scripts/test.sh).
 # g++-mingw-w64-x86-64-posix: scripts/mingw-check.sh compiles the Windows-only sources (the peer-owner
 # check) so that they keep building without a Windows machine.
+# clang and libclang-rt-14-dev (libFuzzer's libclang_rt.fuzzer, and clang's ASan/UBSan runtimes): the fuzz
+# targets (tests/fuzz, scripts/fuzz.sh) are built with Debian's clang 14.
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libssl-dev libpcsclite-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev zlib1g-dev libsqlite3-dev libcli11-dev libicu-dev
   pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
   chromium fonts-noto-cjk poppler-utils g++-mingw-w64-x86-64-posix
+  clang libclang-rt-14-dev
 )
 # Node.js and npm: whichever the machine has (Node 20 from its own packages here, npm with it); Debian's
 # nodejs and npm when there is none.

@@ -514,7 +514,8 @@ ConfigLoad loadConfig(const fs::path& path, const DefaultPaths& defaults) {
                 try {
                     root = json::parse(text.str());
                     parsed = true;
-                } catch (const json::parse_error& e) {
+                } catch (const json::exception& e) {
+                    // parse_error, and out_of_range for a number too large for a double (found by fuzzing)
                     r.problem(path.string(), std::string("is not valid JSON (") + e.what() + ")");
                 }
                 if (!parsed) {

@@ -242,7 +242,8 @@ AuthorityRefused decodeRefusal(unsigned httpStatus, const std::string& body) {
     std::vector<FieldProblem> fields;
     for (const auto& [key, field] : error.items()) {
         if (key == "reason" && field.is_string()) {
-            reason = field.get<std::string>();
+            // An empty reason is none: the status stands (found by fuzzing).
+            if (!field.get_ref<const std::string&>().empty()) reason = field.get<std::string>();
         } else if (key == "message" && field.is_string()) {
             message = field.get<std::string>();
         } else {

@@ -53,6 +53,15 @@ TEST_F(ConfigTest, MissingFileGivesWorkingDefaults) {
     EXPECT_EQ(load.config.limits.maxJsonDepth, 16u);
 }
 
+// Found by fuzzing (tests/fuzz daemon_config): a number too large for a double is out_of_range, not a
+// parse_error, in nlohmann::json; it escaped loadConfig and ended the daemon at start.
+TEST_F(ConfigTest, NumberOverflowIsAProblemNotACrash) {
+    ConfigLoad load;
+    ASSERT_NO_THROW(load = loadText(R"({"ports": [70e555543555554]})"));
+    EXPECT_TRUE(hasProblem(load, (dir_ / "cardbridged.json").string() + ": is not valid JSON"));
+    EXPECT_EQ(load.config.ports, DaemonConfig{}.ports);
+}
+
 TEST_F(ConfigTest, EmptyObjectIsDefaults) {
     ConfigLoad load = loadText("{}");
     EXPECT_TRUE(load.fileFound);

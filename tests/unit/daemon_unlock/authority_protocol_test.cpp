@@ -172,6 +172,14 @@ TEST(Refusals, FormErrorsPerField) {
     EXPECT_EQ(single.fields()[0].field, "cardSerial");
 }
 
+// Found by fuzzing (tests/fuzz authority_responses): an empty reason was taken as the reason, so the
+// refusal carried none at all.
+TEST(Refusals, EmptyOrMissingReasonKeepsTheStatus) {
+    EXPECT_EQ(decodeRefusal(409, R"({"error":{"reason":"","message":"x"}})").reason(), "HTTP_409");
+    EXPECT_EQ(decodeRefusal(400, R"({"error":{"message":"x"}})").reason(), "HTTP_400");
+    EXPECT_EQ(decodeRefusal(400, R"({"error":{"reason":7}})").reason(), "HTTP_400");
+}
+
 TEST(Refusals, NonJsonErrorsKeepTheStatus) {
     EXPECT_EQ(decodeRefusal(502, "<html>Bad Gateway</html>").reason(), "HTTP_502");
     EXPECT_EQ(decodeRefusal(404, R"({"error":"nope"})").reason(), "HTTP_404");
