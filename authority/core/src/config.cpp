@@ -158,7 +158,7 @@ LoadedAuthorityConfig parseAuthorityConfig(const std::string& jsonText,
     json root;
     try {
         root = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond a double
         throw InputError(std::string("config: not valid JSON: ") + e.what());
     }
     return parseAuthorityConfigJson(root, baseDir);

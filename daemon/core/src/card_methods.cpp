@@ -180,7 +180,11 @@ void pinChange(CardService& service, const json& params, const std::shared_ptr<R
                     return out;
                 }
                 case Status::WrongPin:
-                    session.updatePin({card::PinRetries::State::NotVerified, result.retriesLeft.value_or(0)});
+                    // Without a count from the card the state is unknown, not "0 tries left" (blocked).
+                    session.updatePin(
+                        result.retriesLeft
+                            ? card::PinRetries{card::PinRetries::State::NotVerified, result.retriesLeft}
+                            : card::PinRetries{card::PinRetries::State::Unknown, std::nullopt});
                     break;
                 case Status::PinBlocked:
                     session.updatePin({card::PinRetries::State::Blocked, 0u});
@@ -189,8 +193,9 @@ void pinChange(CardService& service, const json& params, const std::shared_ptr<R
                 case Status::PukBlocked:
                     break;
             }
-            spdlog::info("pin.change on '{}': {}, {} tries left", session.reader(),
-                         card::toString(result.status), result.retriesLeft.value_or(0));
+            spdlog::info("pin.change on '{}': {}, tries left: {}", session.reader(),
+                         card::toString(result.status),
+                         result.retriesLeft ? std::to_string(*result.retriesLeft) : std::string("unknown"));
             throw PinRefusedError(result);
         });
         oldPin->clear();

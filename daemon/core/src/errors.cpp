@@ -79,7 +79,13 @@ Classified classify(std::exception_ptr error) {
         const Reason reason = pinReason(r.status);
         const bool blocked = reason == Reason::PinBlocked || reason == Reason::PukBlocked;
         json extra = json::object();
-        if (reason != Reason::Internal) extra["retriesLeft"] = blocked ? 0u : r.retriesLeft.value_or(0u);
+        // A card that says "wrong" without a count (a bare 6300) gets no retriesLeft: 0 would read as
+        // blocked.
+        if (blocked) {
+            extra["retriesLeft"] = 0u;
+        } else if (reason != Reason::Internal && r.retriesLeft) {
+            extra["retriesLeft"] = *r.retriesLeft;
+        }
         return {reason, std::move(extra), std::string(card::toString(r.status))};
     } catch (const card::PinPolicyError& e) {
         return {Reason::PinPolicy, {{"violation", std::string(card::toString(e.violation()))}}, e.what()};

@@ -40,6 +40,9 @@ TEST(ConfigTest, OtherLayersKeysAreNotReported) {
 TEST(ConfigTest, RefusesMissingKeysWrongTypesAndRanges) {
     EXPECT_THROW(parseAuthorityConfig(R"({"dataDir": "d"})", "/"), InputError);
     EXPECT_THROW(parseAuthorityConfig("{not json", "/"), InputError);
+    // A number beyond a double is nlohmann's out_of_range, not a parse_error: still a config error.
+    EXPECT_THROW(parseAuthorityConfig(R"({"dataDir": "d", "limits": {"reviewWorkingDays": 70e555}})", "/"),
+                 InputError);
     const std::string base =
         R"("dataDir": "d", "issuingCaFiles": ["c"], "masterKeyFile": "m", "idKeyFile": "i", "attachmentKeyFile": "a")";
     EXPECT_THROW(parseAuthorityConfig("{" + base + R"(, "limits": {"approvalValidDays": "30"}})", "/"),

@@ -291,6 +291,19 @@ TEST_F(CardMethods, WrongPinCountsDownAndIsCached) {
     EXPECT_TRUE(transport_->finished());
 }
 
+TEST_F(CardMethods, WrongPinWithoutACountIsNotReportedAsBlocked) {
+    // A card that answers a wrong PIN with a bare 6300 says nothing about the tries left: no retriesLeft
+    // (0 would read as blocked), and the cached state is unknown.
+    insertCard();
+    transport_->add({step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3"), step(SELECT, SELECT_OK),
+                     step(changePinCmd("000000", "258014"), "6300")});
+    auto r = call("pin.change", {{"reader", READER}, {"oldPin", "000000"}, {"newPin", "258014"}});
+    json error = r->error();
+    EXPECT_EQ(error["data"]["reason"], reasonName(Reason::PinIncorrect));
+    EXPECT_FALSE(error["data"].contains("retriesLeft")) << error.dump();
+    EXPECT_EQ(call("cards.list")->result()[0]["pin"]["state"], "unknown");
+}
+
 TEST_F(CardMethods, BlockedPin) {
     insertCard();
     transport_->add({step(SELECT, SELECT_OK), step(PIN_STATUS, "63C3"), step(SELECT, SELECT_OK),

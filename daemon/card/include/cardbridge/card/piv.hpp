@@ -60,9 +60,9 @@ struct PinRetries {
 /// Outcome of VERIFY / CHANGE REFERENCE DATA / RESET RETRY COUNTER.
 enum class PinStatus {
     Success,
-    WrongPin,    ///< retriesLeft is set (> 0)
+    WrongPin,    ///< retriesLeft is set (> 0), or unset when the card gave no count (a bare 6300)
     PinBlocked,  ///< retriesLeft is 0
-    WrongPuk,    ///< retriesLeft is set (> 0)
+    WrongPuk,    ///< retriesLeft is set (> 0), or unset when the card gave no count
     PukBlocked,  ///< retriesLeft is 0
 };
 
