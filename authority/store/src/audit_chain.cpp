@@ -15,7 +15,16 @@ void field(std::string& out, std::string_view value) {
     out += '\n';
 }
 
-AuditRecord readRow(const Statement& s) {
+constexpr std::string_view SELECT_ROWS =
+    "SELECT id, time, actor, action, request_id, details, prev_hash, hash FROM audit ORDER BY id";
+
+constexpr std::string_view UPDATE_TRIGGER =
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END";
+
+}  // namespace
+
+AuditRecord auditRecordFromRow(const Statement& s) {
     AuditRecord r;
     r.id = s.int64(0);
     r.time = s.time(1);
@@ -27,15 +36,6 @@ AuditRecord readRow(const Statement& s) {
     r.hash = s.text(7);
     return r;
 }
-
-constexpr std::string_view SELECT_ROWS =
-    "SELECT id, time, actor, action, request_id, details, prev_hash, hash FROM audit ORDER BY id";
-
-constexpr std::string_view UPDATE_TRIGGER =
-    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
-    "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END";
-
-}  // namespace
 
 std::string auditHash(const AuditRecord& r) {
     std::string text = "cardbridge-audit-v1\n";
@@ -53,7 +53,7 @@ void backfillAuditChain(Database& db) {
     std::vector<AuditRecord> rows;
     {
         auto s = db.prepare(SELECT_ROWS);
-        while (s.step()) rows.push_back(readRow(s));
+        while (s.step()) rows.push_back(auditRecordFromRow(s));
     }
     if (rows.empty()) return;
     db.exec("DROP TRIGGER IF EXISTS audit_no_update");
@@ -77,7 +77,7 @@ AuditVerification verifyAuditChain(Database& db) {
     std::int64_t previousId = 0;
     std::string previousHash;
     while (s.step()) {
-        const AuditRecord row = readRow(s);
+        const AuditRecord row = auditRecordFromRow(s);
         ++result.rows;
         if (row.id != previousId + 1) {
             result.badRow = previousId + 1;

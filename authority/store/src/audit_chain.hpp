@@ -14,6 +14,10 @@ namespace cardbridge::authority::sqlite {
 /// details, each length-prefixed. Throws OpenSslError.
 std::string auditHash(const AuditRecord& record);
 
+/// The audit columns (id, time, actor, action, request_id, details, prev_hash, hash), in that order, as a
+/// record.
+AuditRecord auditRecordFromRow(const Statement& row);
+
 /// Gives hashes to entries written before schema 4 (inside migration 4's transaction): the only time the
 /// update trigger is lifted; it is created again before the transaction commits. Throws StorageError.
 void backfillAuditChain(Database& db);

@@ -599,18 +599,7 @@ class SqliteStorage final : public Storage {
             "ORDER BY id LIMIT ?2");
         s.bind(1, requestId).bind(2, limit);
         std::vector<AuditRecord> out;
-        while (s.step()) {
-            AuditRecord r;
-            r.id = s.int64(0);
-            r.time = s.time(1);
-            r.actor = s.text(2);
-            r.action = s.text(3);
-            r.requestId = s.text(4);
-            r.detailsJson = s.text(5);
-            r.prevHash = s.text(6);
-            r.hash = s.text(7);
-            out.push_back(std::move(r));
-        }
+        while (s.step()) out.push_back(auditRecordFromRow(s));
         return out;
     }
 
