@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -143,6 +144,19 @@ class NetFixture : public ::testing::Test {
 
     std::unique_ptr<WssClient> connect(const std::string& origin) {
         return std::make_unique<WssClient>(clientOptions(origin));
+    }
+
+    // Connects once a slot is free again: a session gives its place back shortly after its client leaves.
+    // Empty when none came free within 2.5 s.
+    std::unique_ptr<WssClient> connectOnceFree(const std::string& origin) {
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            try {
+                return connect(origin);
+            } catch (const WssError&) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
+        return nullptr;
     }
 
     // Every hostile test ends by proving the daemon still serves an ordinary client.

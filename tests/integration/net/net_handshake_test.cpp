@@ -151,14 +151,7 @@ TEST_F(NetHandshakeTest, ConnectionsPerOriginAreBounded) {
     EXPECT_EQ(own.call("test.echo", {{"k", 2}}).at("result").at("k"), 2);
     clients.pop_back();
     // The slot is released when the session ends, shortly after the client leaves.
-    std::unique_ptr<WssClient> again;
-    for (int attempt = 0; attempt < 50 && !again; ++attempt) {
-        try {
-            again = connect(PLATFORM_ORIGIN);
-        } catch (const WssError&) {
-            std::this_thread::sleep_for(50ms);
-        }
-    }
+    std::unique_ptr<WssClient> again = connectOnceFree(PLATFORM_ORIGIN);
     ASSERT_TRUE(again);
     EXPECT_EQ(again->call("test.add", {{"a", 1}, {"b", 1}}).at("result"), 2);
 }

@@ -72,14 +72,7 @@ TEST_F(NetGlobalCapTest, AllConnectionsTogetherAreBounded) {
     EXPECT_THROW(httpsRequest(clientOptions(ownOrigin()), "GET", "/health"), WssError);
     // A closed connection gives its place back.
     clients.pop_back();
-    std::unique_ptr<WssClient> again;
-    for (int attempt = 0; attempt < 50 && !again; ++attempt) {
-        try {
-            again = connect(TRUSTED_ORIGIN);
-        } catch (const WssError&) {
-            std::this_thread::sleep_for(50ms);
-        }
-    }
+    std::unique_ptr<WssClient> again = connectOnceFree(TRUSTED_ORIGIN);
     ASSERT_TRUE(again);
     EXPECT_EQ(again->call("test.add", {{"a", 1}, {"b", 2}}).at("result"), 3);
 }
