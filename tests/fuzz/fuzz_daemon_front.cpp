@@ -49,7 +49,9 @@ struct Front {
             std::vector<PlatformOrigin>{{"https://www.szyxhc.com", false},
                                         {"https://trusted.example:8443", true}},
             PORT);
-        site = std::make_unique<StaticSite>(dir / "www", PORT, [] { return nlohmann::json{{"ok", true}}; });
+        site = std::make_unique<StaticSite>(dir / "www", PORT, [](std::string_view, std::string_view) {
+            return nlohmann::json{{"ok", true}};
+        });
     }
 };
 
