@@ -5,19 +5,21 @@
 # card's PUK in its custody, and cardbridged; then prints what to open and where SMS codes land.
 # Ctrl-C stops everything it started.
 #
-#   scripts/demo.sh                 PIN 123456, PUK 12345678
-#   scripts/demo.sh --locked        the demo card's PIN is locked (for the unlock flow)
+#   scripts/demo.sh                 the demo card's PIN is locked (3 wrong tries): unlock it in the web UI (忘记密码)
+#   scripts/demo.sh --unlocked      PIN 123456, PUK in the authority's custody (for 我的证书 and 修改密码)
+#   (--locked is accepted too: it is the default)
 #
 # Needs root (as CI and the tests do): the private pcscd runs in its own mount namespace, so the
 # system's pcscd and real readers are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-locked=0
+locked=1
 for arg in "$@"; do
   case "$arg" in
     --locked) locked=1 ;;
-    *) echo "usage: $0 [--locked]" >&2; exit 2 ;;
+    --unlocked) locked=0 ;;
+    *) echo "usage: $0 [--unlocked]" >&2; exit 2 ;;
   esac
 done
 if [ "$(id -u)" -ne 0 ]; then

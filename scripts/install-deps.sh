@@ -9,6 +9,10 @@ set -euo pipefail
 # (npm ci, in scripts/test.sh).
 # g++-mingw-w64-x86-64-posix: scripts/mingw-check.sh compiles the Windows-only sources (the peer-owner
 # check) so that they keep building without a Windows machine.
+# libsystemd-dev: sd_notify (readiness, watchdog, stopping) for cardbridged's systemd user unit; systemd:
+# systemd-analyze, which verifies the units in the tests (no systemd runs as PID 1 here).
+# dpkg-dev (dpkg-shlibdeps, for CPack's .deb dependencies) and debootstrap: the package test builds the
+# .debs and installs them into a fresh Debian 12 root (tests/package).
 # clang and libclang-rt-14-dev (libFuzzer's libclang_rt.fuzzer, and clang's ASan/UBSan runtimes): the fuzz
 # targets (tests/fuzz, scripts/fuzz.sh) are built with Debian's clang 14.
 packages=(
@@ -18,6 +22,7 @@ packages=(
   pcscd vsmartcard-vpcd opensc yubico-piv-tool util-linux openssl libnss3-tools
   chromium fonts-noto-cjk poppler-utils g++-mingw-w64-x86-64-posix
   clang libclang-rt-14-dev
+  libsystemd-dev systemd dpkg-dev debootstrap
 )
 # Node.js and npm: whichever the machine has (Node 20 from its own packages here, npm with it); Debian's
 # nodejs and npm when there is none.
