@@ -90,4 +90,15 @@ int main() {
 CPP
 link card "$out/card-main.cpp" -lwinscard
 
+# ---- folders: the daemon's config, state and logs (known folders) ---------------------------------------
+compile folders daemon/core/src/windows_folders.cpp daemon/core/src/config.cpp
+cat >"$out/folders-main.cpp" <<'CPP'
+#include "cardbridge/daemon/core/config.hpp"
+int main() {
+    const auto paths = cardbridge::daemon::defaultPaths();
+    return cardbridge::daemon::loadConfig(paths.configFile, paths).problems.empty() ? 0 : 1;
+}
+CPP
+link folders "$out/folders-main.cpp" -lshell32 -lole32 -ladvapi32 -luuid
+
 echo "mingw-check: $compiled Windows source(s) compile; every area links"

@@ -18,7 +18,8 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
-// clang-format off: windows.h before winscard.h
+// windows.h must come before winscard.h.
+// clang-format off
 #include <windows.h>
 #include <winscard.h>
 // clang-format on
