@@ -101,4 +101,20 @@ int main() {
 CPP
 link folders "$out/folders-main.cpp" -lshell32 -lole32 -ladvapi32 -luuid
 
+# ---- service: cardbridged under the Service Control Manager ---------------------------------------------
+compile service daemon/app/windows_service.cpp
+cat >"$out/service-main.cpp" <<'CPP'
+#include "windows_service.hpp"
+using namespace cardbridge::daemon;
+int main() {
+    return runWindowsService([](Supervisor& supervisor, const ServiceStopArm& armStop) {
+        armStop([] {});
+        supervisor.ready(23443);
+        supervisor.stopping();
+        return 0;
+    });
+}
+CPP
+link service "$out/service-main.cpp" -ladvapi32
+
 echo "mingw-check: $compiled Windows source(s) compile; every area links"
