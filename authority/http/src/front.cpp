@@ -34,7 +34,8 @@ HttpResponse AuthorityFront::handle(const HttpRequest& request) const noexcept {
             response.status = 200;
             response.set("Content-Type", "application/json");
             response.set("Cache-Control", "no-store");
-            response.body = R"({"status":"ok","service":"cardbridge-authority"})" "\n";
+            response.body = R"({"status":"ok","service":"cardbridge-authority"})"
+                            "\n";
             return response;
         }
         response.status = 404;
