@@ -8,7 +8,6 @@
 # cardbridged finds its web UI relative to its own binary (<bindir>/../share/cardbridge/webui): installed
 # that is /usr/share/cardbridge/webui; in the build tree build/share/cardbridge/webui links to the sources'
 # webui/ (the binary is build/daemon/cardbridged). No source or build path is compiled in.
-include(GNUInstallDirs)
 
 file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/share/cardbridge)
 file(CREATE_LINK ${PROJECT_SOURCE_DIR}/webui ${PROJECT_BINARY_DIR}/share/cardbridge/webui SYMBOLIC)
@@ -22,10 +21,11 @@ install(FILES README.md docs/api.md docs/config.md docs/sdk.md docs/security.md
 
 # --- cardbridge-authority: the CA's service -------------------------------------------------------------
 install(TARGETS cardbridge-authority RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT authority)
-configure_file(${PROJECT_SOURCE_DIR}/service/linux/cardbridge-authority.service.in
-               ${PROJECT_BINARY_DIR}/service/cardbridge-authority.service @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/service/cardbridge-authority.service
-        DESTINATION lib/systemd/system COMPONENT authority)
+cardbridge_install_configured(service/linux/cardbridge-authority.service.in
+                              DESTINATION lib/systemd/system COMPONENT authority)
+cardbridge_configure_for_test(${PROJECT_SOURCE_DIR}/service/linux/cardbridge-authority.service.in
+                              ${PROJECT_BINARY_DIR}/service/test/cardbridge-authority.service
+                              ${PROJECT_BINARY_DIR}/authority/app)
 set(authority_docs docs/authority-api.md)
 if(EXISTS ${PROJECT_SOURCE_DIR}/docs/operations.md)
   list(APPEND authority_docs docs/operations.md)

@@ -118,6 +118,10 @@ for f in usr/bin/cardbridged usr/bin/cardbridge-authority usr/share/cardbridge/w
   etc/xdg/autostart/cardbridged.desktop usr/share/doc/cardbridge-authority/examples/authority.json; do
   [ -e "$root/$f" ] || fail "/$f is not installed"
 done
+grep -q '^ExecStart=/usr/bin/cardbridge-authority ' "$root/usr/lib/systemd/system/cardbridge-authority.service" ||
+  fail "the authority's unit does not start /usr/bin/cardbridge-authority"
+grep -q '^ExecStart=/usr/bin/cardbridged' "$root/usr/lib/systemd/user/cardbridged.service" ||
+  fail "the user unit does not start /usr/bin/cardbridged"
 [ -L "$root/etc/systemd/user/default.target.wants/cardbridged.service" ] ||
   fail "the user unit is not enabled for all users"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/cardbridge-authority.service" ] ||
