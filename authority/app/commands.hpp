@@ -27,5 +27,8 @@ int addReviewer(const std::filesystem::path& configFile, const std::string& name
 int purge(const std::filesystem::path& configFile);
 /// 0 when the audit chain is whole; 1 naming the first broken row.
 int verifyAudit(const std::filesystem::path& configFile);
+/// Online backup of the database to `target` (backupDatabase), audited as backup.create in the live
+/// database; 0 when the copy passed its checks (quick_check, audit chain), 1 otherwise or on failure.
+int backup(const std::filesystem::path& configFile, const std::filesystem::path& target, bool force);
 
 }  // namespace cardbridge::authority::app
