@@ -335,7 +335,8 @@ nlohmann::json operatorDetails() {
 
 }  // namespace
 
-int backup(const std::filesystem::path& configFile, const std::filesystem::path& target, bool force) {
+int backup(const std::filesystem::path& configFile, const std::filesystem::path& target, bool force,
+           int stepPages) {
     return guarded("backup", [&] {
         // Not loadConfig: a backup creates nothing in the data folder.
         const http::ServeConfig config = http::loadServeConfig(configFile);
@@ -343,6 +344,7 @@ int backup(const std::filesystem::path& configFile, const std::filesystem::path&
         const std::filesystem::path& database = config.authority.databasePath;
         BackupOptions options;
         options.overwrite = force;
+        options.pagesPerStep = stepPages;
         const BackupReport report = backupDatabase(database, target, options);
         std::cout << "backup written: " << report.file.string() << "\n"
                   << "size: " << report.bytes << " bytes (" << report.pages << " pages, " << report.steps

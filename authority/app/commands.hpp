@@ -29,6 +29,8 @@ int purge(const std::filesystem::path& configFile);
 int verifyAudit(const std::filesystem::path& configFile);
 /// Online backup of the database to `target` (backupDatabase), audited as backup.create in the live
 /// database; 0 when the copy passed its checks (quick_check, audit chain), 1 otherwise or on failure.
-int backup(const std::filesystem::path& configFile, const std::filesystem::path& target, bool force);
+/// `stepPages`: pages per sqlite3_backup_step.
+int backup(const std::filesystem::path& configFile, const std::filesystem::path& target, bool force,
+           int stepPages);
 
 }  // namespace cardbridge::authority::app

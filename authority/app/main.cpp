@@ -73,6 +73,10 @@ int main(int argc, char** argv) {
         "backup", "copy the database while serve runs (SQLite online backup), then check the copy");
     backup->add_option("--to", backupTarget, "the backup file to write (its folder must exist)")->required();
     backup->add_flag("--force", backupForce, "replace the file when it exists");
+    int backupStepPages = 1024;
+    backup->add_option("--step-pages", backupStepPages, "pages copied per backup step")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
 
     CLI11_PARSE(cli, argc, argv);
     if (serve->parsed()) return app::serve(config, dev);
@@ -91,6 +95,6 @@ int main(int argc, char** argv) {
     if (reviewerAdd->parsed()) return app::addReviewer(config, reviewerName);
     if (purge->parsed()) return app::purge(config);
     if (verifyAudit->parsed()) return app::verifyAudit(config);
-    if (backup->parsed()) return app::backup(config, backupTarget, backupForce);
+    if (backup->parsed()) return app::backup(config, backupTarget, backupForce, backupStepPages);
     return 2;
 }
