@@ -128,7 +128,9 @@ int main() {
     const bool present = hasRoot(der, RootStore::LocalMachine);
     const auto removed = removeRoots("cardbridge local root", RootStore::LocalMachine, der);
     const bool firefox = enableFirefoxEnterpriseRoots() == FirefoxPolicy::Set && removeFirefoxEnterpriseRoots();
-    return added && present && removed == 0 && firefox && !firefoxEnterpriseRootsOn() ? 0 : 1;
+    std::string report;
+    const int rc = runTrust(TrustCommand::Status, "", true, report);
+    return added && present && removed == 0 && firefox && !firefoxEnterpriseRootsOn() && rc == 0 ? 0 : 1;
 }
 CPP
 link trust "$out/trust-main.cpp" -lcrypt32 -ladvapi32

@@ -236,6 +236,91 @@ bool removeFirefoxEnterpriseRoots() {
     return removed;
 }
 
+namespace {
+
+constexpr std::string_view ROOT_NAME_PREFIX = "cardbridge local root";  // NSS_NICKNAME_PREFIX (local_tls.hpp)
+
+void line(std::string& report, std::string_view zh, std::string_view en) {
+    report.append(zh).append("  ").append(en).append("\n");
+}
+
+int install(std::string_view rootPem, bool firefox, std::string& report) {
+    const std::vector<std::uint8_t> der = derFromPem(rootPem);
+    const bool added = addRoot(der, RootStore::LocalMachine);
+    const std::size_t older = removeRoots(ROOT_NAME_PREFIX, RootStore::LocalMachine, der);
+    line(report, added ? "[系统证书库] 已信任本地根证书。" : "[系统证书库] 本地根证书已受信任。",
+         added ? "[windows store] trusted the local root."
+               : "[windows store] the local root was already trusted.");
+    if (older > 0) {
+        line(report, "[系统证书库] 已移除旧的本地根证书 " + std::to_string(older) + " 个。",
+             "[windows store] removed " + std::to_string(older) + " older local root(s).");
+    }
+    if (!firefox) return 0;
+    switch (enableFirefoxEnterpriseRoots()) {
+        case FirefoxPolicy::Set:
+            line(report, "[Firefox] 已启用导入系统根证书（重启 Firefox 后生效）。",
+                 "[firefox] ImportEnterpriseRoots turned on (Firefox picks it up when restarted).");
+            return 0;
+        case FirefoxPolicy::AlreadyOn:
+            line(report, "[Firefox] 已导入系统根证书。", "[firefox] ImportEnterpriseRoots was already on.");
+            return 0;
+        case FirefoxPolicy::TurnedOffByAdmin:
+            line(report, "[Firefox] 管理员已关闭 ImportEnterpriseRoots，未更改；Firefox 将不信任本地证书。",
+                 "[firefox] ImportEnterpriseRoots is turned off by an administrator: left alone, Firefox "
+                 "will not trust the local root.");
+            return 1;
+    }
+    return 1;
+}
+
+int status(std::string_view rootPem, bool firefox, std::string& report) {
+    const bool trusted = hasRoot(derFromPem(rootPem), RootStore::LocalMachine);
+    line(report, trusted ? "[系统证书库] 信任本地根证书。" : "[系统证书库] 未信任本地根证书。",
+         trusted ? "[windows store] trusts the local root."
+                 : "[windows store] does not trust the local root.");
+    if (!firefox) return trusted ? 0 : 1;
+    const bool on = firefoxEnterpriseRootsOn();
+    line(report, on ? "[Firefox] 导入系统根证书。" : "[Firefox] 未导入系统根证书。",
+         on ? "[firefox] imports the Windows roots." : "[firefox] does not import the Windows roots.");
+    return trusted && on ? 0 : 1;
+}
+
+int remove(bool firefox, std::string& report) {
+    const std::size_t removed = removeRoots(ROOT_NAME_PREFIX, RootStore::LocalMachine);
+    line(report, "[系统证书库] 已移除本地根证书 " + std::to_string(removed) + " 个。",
+         "[windows store] removed " + std::to_string(removed) + " local root(s).");
+    if (firefox && removeFirefoxEnterpriseRoots()) {
+        line(report, "[Firefox] 已撤销本程序设置的策略。",
+             "[firefox] removed the policy value cardbridge set.");
+    }
+    return 0;
+}
+
+}  // namespace
+
+int runTrust(TrustCommand command, std::string_view rootPem, bool firefox, std::string& report) noexcept {
+    try {
+        switch (command) {
+            case TrustCommand::Install:
+                return install(rootPem, firefox, report);
+            case TrustCommand::Status:
+                return status(rootPem, firefox, report);
+            case TrustCommand::Remove:
+                return remove(firefox, report);
+        }
+    } catch (const std::exception& e) {
+        try {
+            const bool denied =
+                std::string_view(e.what()).find("(Windows error 5)") != std::string_view::npos;
+            line(report, denied ? "失败：需要管理员权限。" : "失败。",
+                 std::string(denied ? "failed: administrator rights needed (" : "failed (") + e.what() + ")");
+        } catch (...) {
+        }
+    } catch (...) {
+    }
+    return 1;
+}
+
 bool firefoxEnterpriseRootsOn() noexcept {
     DWORD current = 0;
     return readDword(FIREFOX_POLICY_KEY, FIREFOX_POLICY_VALUE, current) && current == 1;

@@ -58,6 +58,17 @@ bool removeFirefoxEnterpriseRoots();
 /// Whether ImportEnterpriseRoots is 1. Never throws (false when unreadable).
 bool firefoxEnterpriseRootsOn() noexcept;
 
+/// What `cardbridged trust` does on Windows.
+enum class TrustCommand { Install, Status, Remove };
+
+/// `trust install | status | remove` on Windows, for the root in `rootPem` (may be empty for Remove):
+/// install puts it into the LocalMachine ROOT store, removes older cardbridge roots and turns on Firefox's
+/// enterprise roots (unless `firefox` is false); status checks both; remove takes out every cardbridge
+/// root and what enableFirefoxEnterpriseRoots recorded. Appends one Chinese + English line per store to
+/// `report`. Returns 0 when done (status: the store trusts the root and Firefox imports it), 1 when a
+/// store failed or does not trust it. Never throws.
+int runTrust(TrustCommand command, std::string_view rootPem, bool firefox, std::string& report) noexcept;
+
 }  // namespace cardbridge::localtls::windows
 
 #endif
