@@ -67,8 +67,8 @@ using UniqueKey = std::unique_ptr<std::remove_pointer_t<HKEY>, KeyCloser>;
 UniqueStore openRoot(RootStore store) {
     const DWORD location =
         store == RootStore::LocalMachine ? CERT_SYSTEM_STORE_LOCAL_MACHINE : CERT_SYSTEM_STORE_CURRENT_USER;
-    HCERTSTORE handle =
-        ::CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, location | CERT_STORE_OPEN_EXISTING_FLAG, L"ROOT");
+    HCERTSTORE handle = ::CertOpenStore(CERT_STORE_PROV_SYSTEM_REGISTRY_W, 0, 0,
+                                        location | CERT_STORE_OPEN_EXISTING_FLAG, L"ROOT");
     if (handle == nullptr) failLast("CertOpenStore(ROOT)");
     return UniqueStore(handle);
 }
@@ -177,17 +177,20 @@ bool hasRoot(std::span<const std::uint8_t> der, RootStore store) {
 std::size_t removeRoots(std::string_view commonNamePrefix, RootStore store,
                         std::span<const std::uint8_t> keep) {
     const UniqueStore root = openRoot(store);
-    std::size_t removed = 0;
+    // Collect first, delete after: deleting while enumerating loops forever under wine (the deleted
+    // certificate came back on the next step), and Windows only documents it as allowed, not as needed.
+    std::vector<UniqueContext> doomed;
     const CERT_CONTEXT* context = nullptr;
-    // CertEnumCertificatesInStore frees the previous context; deleting takes a duplicate of its own.
     while ((context = ::CertEnumCertificatesInStore(root.get(), context)) != nullptr) {
         if (!commonName(context).starts_with(commonNamePrefix)) continue;
         if (!keep.empty() && sameCertificate(context, keep)) continue;
-        if (!::CertDeleteCertificateFromStore(::CertDuplicateCertificateContext(context))) {
-            const DWORD error = ::GetLastError();
-            ::CertFreeCertificateContext(context);
-            fail("CertDeleteCertificateFromStore(ROOT)", error);
-        }
+        doomed.emplace_back(::CertDuplicateCertificateContext(context));
+    }
+    std::size_t removed = 0;
+    for (UniqueContext& certificate : doomed) {
+        // CertDeleteCertificateFromStore frees the context it is given, even when it fails.
+        if (!::CertDeleteCertificateFromStore(certificate.release()))
+            failLast("CertDeleteCertificateFromStore(ROOT)");
         ++removed;
     }
     return removed;

@@ -1,4 +1,4 @@
-// A fake daemon under windows_service.cpp for scripts/wine-service-smoke.sh: it records each step in
+// A fake daemon under windows_service.cpp for scripts/wine-smoke.sh: it records each step in
 // C:\cbsmoke.log, stops when the SCM says so and returns 3 (the SCM must report it as the exit code).
 #include <chrono>
 #include <condition_variable>

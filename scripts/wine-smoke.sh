@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Local smoke run of the Windows service code under wine (not part of .ci/run: wine64 is not a CI
-# dependency). Builds tests/windows/service_smoke.cpp with daemon/app/windows_service.cpp (mingw-w64,
-# static), registers it with wine's Service Control Manager in a scratch prefix, starts and stops it, and
-# checks: RUNNING after ready(), the stop request reaching the daemon's stop function, STOPPED with
-# ERROR_SERVICE_SPECIFIC_ERROR (1066) and the daemon's exit code 3, and `service run` outside the SCM
-# exiting 2. Skips (code 0) without wine64 or mingw-w64.
+# Local smoke runs of Windows code under wine, in a scratch prefix (not part of .ci/run: wine64 is not a
+# CI dependency; docs/windows.md). Skips (code 0) without wine64 or mingw-w64.
+# 1. Service: tests/windows/service_smoke.cpp with daemon/app/windows_service.cpp, registered with wine's
+#    Service Control Manager, started and stopped: RUNNING after ready(), the stop request reaching the
+#    daemon's stop function, STOPPED with ERROR_SERVICE_SPECIFIC_ERROR (1066) and the daemon's exit code
+#    3, and `service run` outside the SCM exiting 2.
+# 2. Trust: tests/windows/trust_smoke.cpp with certs/src/trust_windows.cpp on a freshly made root
+#    (openssl): install, status, install again, remove (nothing of ours left in the ROOT store or the
+#    registry), and an administrator's ImportEnterpriseRoots = 0 left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +17,7 @@ WINE=$(command -v wine64 || true)
 WINESERVER=$(command -v wineserver || true)
 [ -z "$WINESERVER" ] && [ -x /usr/lib/wine/wineserver ] && WINESERVER=/usr/lib/wine/wineserver
 if ! command -v "$CXX" >/dev/null || [ -z "$WINE" ] || [ -z "$WINESERVER" ]; then
-  echo "wine-service-smoke: needs $CXX and wine64 (apt-get install --no-install-recommends wine64); skipped"
+  echo "wine-smoke: needs $CXX and wine64 (apt-get install --no-install-recommends wine64); skipped"
   exit 0
 fi
 
@@ -35,7 +38,7 @@ trap cleanup EXIT
 cp "$out/cbsmoke.exe" "$WINEPREFIX/drive_c/cbsmoke.exe"
 log="$WINEPREFIX/drive_c/cbsmoke.log"
 fail() {
-  echo "wine-service-smoke: FAILED: $1" >&2
+  echo "wine-smoke: FAILED: $1" >&2
   [ -f "$log" ] && sed 's/^/  log: /' "$log" >&2
   exit 1
 }
@@ -70,4 +73,12 @@ grep -q 'SERVICE_EXIT_CODE *: 3 ' <<<"$query" || fail "the daemon's exit code 3 
 for step in daemon-start ready stop-called daemon-return-3 dispatcher-returned-3; do
   grep -qx "$step" <(tr -d '\r' <"$log") || fail "step $step missing"
 done
-echo "wine-service-smoke: start → RUNNING, stop → the daemon's stop function → STOPPED (1066, exit code 3): ok"
+echo "wine-smoke: service: start → RUNNING, stop → the daemon's stop function → STOPPED (1066, exit code 3): ok"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$out/root.key" \
+  -out "$WINEPREFIX/drive_c/root.pem" -days 30 -subj "/CN=cardbridge local root smoke" \
+  -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+"$CXX" -std=c++20 -O1 -Wall -Wextra -Werror -Icerts/include tests/windows/trust_smoke.cpp \
+  certs/src/trust_windows.cpp -o "$WINEPREFIX/drive_c/trust_smoke.exe" -static -lcrypt32 -ladvapi32
+trust=$("$WINE" 'C:\trust_smoke.exe' 'C:\root.pem' 2>&1) || fail "trust: $trust"
+echo "wine-smoke: trust: install, status, install again, remove, an administrator's 0 kept: ok"
