@@ -8,6 +8,8 @@
 # 2. Trust: tests/windows/trust_smoke.cpp with certs/src/trust_windows.cpp on a freshly made root
 #    (openssl): install, status, install again, remove (nothing of ours left in the ROOT store or the
 #    registry), and an administrator's ImportEnterpriseRoots = 0 left alone.
+# 3. Folders: tests/windows/folders_smoke.cpp with config.cpp and windows_folders.cpp: the config under
+#    AppData\Roaming\cardbridge, the state under AppData\Local\cardbridge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,3 +84,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$o
   certs/src/trust_windows.cpp -o "$WINEPREFIX/drive_c/trust_smoke.exe" -static -lcrypt32 -ladvapi32
 trust=$("$WINE" 'C:\trust_smoke.exe' 'C:\root.pem' 2>&1) || fail "trust: $trust"
 echo "wine-smoke: trust: install, status, install again, remove, an administrator's 0 kept: ok"
+
+mkdir -p "$out/thirdparty"
+ln -s /usr/include/nlohmann "$out/thirdparty/nlohmann"
+"$CXX" -std=c++20 -O1 -Wall -Wextra -Werror -isystem "$out/thirdparty" -Idaemon/core/include -Idaemon/core/src \
+  tests/windows/folders_smoke.cpp daemon/core/src/config.cpp daemon/core/src/windows_folders.cpp \
+  -o "$WINEPREFIX/drive_c/folders_smoke.exe" -static -lshell32 -lole32 -luuid -ladvapi32
+folders=$("$WINE" 'C:\folders_smoke.exe' | tr -d '\r')
+grep -qE '^config=C:\\users\\[^\\]+\\AppData\\Roaming\\cardbridge\\cardbridged\.json$' <<<"$folders" ||
+  fail "folders: $folders"
+grep -qE '^state=C:\\users\\[^\\]+\\AppData\\Local\\cardbridge$' <<<"$folders" || fail "folders: $folders"
+echo "wine-smoke: folders: $(tr '\n' ' ' <<<"$folders")ok"
