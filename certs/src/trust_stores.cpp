@@ -656,6 +656,28 @@ std::optional<UserAccount> lookUpUser(const std::string& name) {
     return UserAccount{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : ""};
 }
 
+std::optional<UserAccount> invokingUser() {
+    if (!isRoot()) return std::nullopt;
+    std::optional<UserAccount> user;
+    if (const char* sudoUser = std::getenv("SUDO_USER"); sudoUser != nullptr && *sudoUser != '\0') {
+        user = lookUpUser(sudoUser);
+    } else if (const char* pkexecUid = std::getenv("PKEXEC_UID");
+               pkexecUid != nullptr && *pkexecUid != '\0') {
+        char* end = nullptr;
+        const unsigned long uid = std::strtoul(pkexecUid, &end, 10);
+        if (end != nullptr && *end == '\0') {
+            if (const passwd* pw = ::getpwuid(static_cast<uid_t>(uid)); pw != nullptr)
+                user = lookUpUser(pw->pw_name);
+        }
+    }
+    if (user && user->uid == 0) return std::nullopt;
+    return user;
+}
+
+fs::path defaultSystemAnchor() {
+    return fs::path(DEFAULT_SYSTEM_STORE_DIR) / systemAnchorName(effectiveUserName());
+}
+
 std::string systemAnchorName(std::string_view owner) {
     return std::string(TRUST_FILE_PREFIX) + "-" + sanitizeOwner(owner) + ".crt";
 }

@@ -290,7 +290,14 @@ int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& 
         if (auto store = localtls::parseTrustStore(name)) options.only.push_back(*store);
     options.allUsers = t.allUsers;
     std::optional<localtls::UserAccount> user;
-    if (!t.forUser.empty()) {
+    if (t.forUser.empty()) {
+        user = localtls::invokingUser();
+        if (user)
+            std::fprintf(
+                stderr,
+                "以运行 sudo 的用户 %s 的身份处理（即 --for-user %s）。 Acting for %s, who ran sudo.\n",
+                user->name.c_str(), user->name.c_str(), user->name.c_str());
+    } else {
         user = localtls::lookUpUser(t.forUser);
         if (!user) {
             std::fprintf(stderr, "[ 失败 FAILED ] 没有名为 %s 的用户\n    no user called %s\n",

@@ -328,6 +328,13 @@ TEST_F(TrustCli, ForUserActsAsThatUserAndLeavesTheirFilesTheirs) {
 
     auto [status, statusReport] = run("status");
     EXPECT_EQ(status, 0) << statusReport.dump(2);
+    // `sudo cardbridged trust …` without --for-user acts for the user who ran sudo, not for root.
+    const auto viaSudo = detail::runProcess({"/usr/bin/env", "SUDO_USER=" + name, CARDBRIDGED_EXE, "trust",
+                                             "status", "--system-store", systemStore_.string(),
+                                             "--firefox-policy", policy_.string(), "--json"});
+    EXPECT_EQ(viaSudo.exitCode, 0) << viaSudo.out << viaSudo.err;
+    EXPECT_EQ(json::parse(viaSudo.out, nullptr, false)["root"]["path"], userRoot.string()) << viaSudo.out;
+    EXPECT_NE(viaSudo.err.find(name), std::string::npos) << viaSudo.err;
     auto [removed, removeReport] = run("remove");
     EXPECT_EQ(removed, 0) << removeReport.dump(2);
     EXPECT_FALSE(fs::exists(anchor));
