@@ -505,8 +505,8 @@ StoreReport firefoxStep(TrustAction action, const TrustOptions& options, const s
     std::error_code ec;
     const bool policyExists = fs::exists(policy, ec);
     if (!options.firefoxPolicyGiven && !firefoxInstalled() && !policyExists)
-        return report(S, StoreOutcome::Missing, policy, "未发现 Firefox，跳过 Firefox 企业策略",
-                      "no Firefox found; its enterprise policy was left alone");
+        return report(S, StoreOutcome::Missing, policy, "未发现 Firefox，不涉及 Firefox 企业策略",
+                      "no Firefox found, so there is no Firefox policy to use");
     const auto existing = detail::readSmallFile(policy, MAX_POLICY_BYTES);
     if (policyExists && !existing)
         return report(S, StoreOutcome::Failed, policy, "无法读取 Firefox 策略文件：" + policy.string(),
