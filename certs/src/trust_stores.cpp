@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +29,33 @@ namespace cardbridge::localtls {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+
+namespace detail {
+
+// True when `root` is a cardbridge local root: CA, pathLen 0, and name constraints byte for byte those
+// mintRoot writes (critical, permitting only the loopback names). The root file lives in the user's
+// state folder, so with --for-user it is the user's choice: root must not put just any CA into stores
+// every user of the machine trusts.
+bool isLoopbackOnlyRoot(X509* root) {
+    const uint32_t flags = X509_get_extension_flags(root);
+    if ((flags & EXFLAG_CA) == 0 || X509_get_pathlen(root) != 0) return false;
+    const int index = X509_get_ext_by_NID(root, NID_name_constraints, -1);
+    if (index < 0 || X509_get_ext_by_NID(root, NID_name_constraints, index) >= 0) return false;
+    X509_EXTENSION* theirs = X509_get_ext(root, index);
+    if (X509_EXTENSION_get_critical(theirs) != 1) return false;
+    static const std::string reference = [] {
+        const auto minted = mintRoot("reference", std::chrono::system_clock::now());
+        const int i = X509_get_ext_by_NID(minted.cert.get(), NID_name_constraints, -1);
+        const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(minted.cert.get(), i));
+        return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                           static_cast<std::size_t>(ASN1_STRING_length(data)));
+    }();
+    const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(theirs);
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                       static_cast<std::size_t>(ASN1_STRING_length(data))) == reference;
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -705,13 +733,34 @@ TrustResult runTrust(TrustAction action, const TrustOptions& options,
                 result.rootPath = half.rootPath;
                 result.rootSha256 = half.sha256;
                 if (half.nss) result.stores.push_back(*half.nss);
+                // The machine-wide stores get the root re-encoded from its parsed form, and only a
+                // loopback-only cardbridge root.
+                std::string rootPem;
+                bool refused = false;
+                if (!half.rootPem.empty()) {
+                    const auto certs = detail::parseCertificates(half.rootPem);
+                    refused = certs.empty() || !detail::isLoopbackOnlyRoot(certs.front().get());
+                    if (!refused) rootPem = detail::certificatePem(certs.front().get());
+                }
                 const std::string owner = !options.owner.empty() ? options.owner
                                           : forUser              ? forUser->name
                                                                  : effectiveUserName();
-                if (selected(options, TrustStore::System))
-                    result.stores.push_back(systemStep(action, options, owner, half.rootPem));
-                if (selected(options, TrustStore::Firefox))
-                    result.stores.push_back(firefoxStep(action, options, owner, half.rootPem));
+                for (const auto store : {TrustStore::System, TrustStore::Firefox}) {
+                    if (!selected(options, store)) continue;
+                    if (refused && action == TrustAction::Install) {
+                        result.stores.push_back(report(
+                            store, StoreOutcome::Failed, result.rootPath,
+                            "本机根证书不是仅限 localhost、127.0.0.1、::1 的 cardbridge "
+                            "根证书，拒绝放入全机证书库",
+                            "the local root is not a loopback-only cardbridge root; it is not put into a "
+                            "machine-wide store"));
+                        continue;
+                    }
+                    result.stores.push_back(
+                        store == TrustStore::System
+                            ? systemStep(action, options, owner, refused ? half.rootPem : rootPem)
+                            : firefoxStep(action, options, owner, refused ? half.rootPem : rootPem));
+                }
             }
         }
     } catch (const std::exception& e) {
