@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cardbridge/common/executable_path.hpp"
 #include "cardbridge/common/process_hardening.hpp"
 #include "cardbridge/daemon/core/card_service.hpp"
 #include "cardbridge/daemon/core/config.hpp"
@@ -106,7 +107,8 @@ ConfigLoad loadWithOverrides(const CommandLine& cli) {
         if (defaultLog) c.logFile = c.stateDir / "cardbridged.log";
     }
     if (!cli.webRoot.empty()) c.webRoot = std::filesystem::absolute(cli.webRoot);
-    if (c.webRoot.empty()) c.webRoot = CARDBRIDGE_DEFAULT_WEBROOT;
+    // Installed: <prefix>/bin/cardbridged beside <prefix>/share/cardbridge/webui; the build tree mirrors it.
+    if (c.webRoot.empty()) c.webRoot = dataPathBeside(executablePath(), "cardbridge/webui");
     if (!cli.logLevel.empty()) c.logLevel = cli.logLevel;
     return load;
 }
@@ -383,7 +385,8 @@ int main(int argc, char** argv) {
     };
     addCommon(&app);
     app.add_option("--port", cli.ports, "port(s) to try in order (default 23443 23444 23445)");
-    app.add_option("--web-root", cli.webRoot, "folder of the bundled web UI");
+    app.add_option("--web-root", cli.webRoot,
+                   "folder of the bundled web UI (default <bindir>/../share/cardbridge/webui)");
     app.add_option("--log-level", cli.logLevel, "trace|debug|info|warn|error");
     auto* certs = app.add_subcommand("certs", "local TLS root and leaf");
     certs->require_subcommand(1);
