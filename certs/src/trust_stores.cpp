@@ -448,6 +448,7 @@ StoreReport systemStep(TrustAction action, const TrustOptions& options, const st
         if (action == TrustAction::Install) {
             const bool same = sameCertificate(detail::readSmallFile(anchor), rootPem);
             if (!same) detail::writeFileAtomically(anchor, rootPem, 0644);
+            (void)::chmod(anchor.c_str(), 0644);  // an older copy may have been written owner-only
             const bool legacy = fs::remove(dir / LEGACY_SYSTEM_ANCHOR, ec);
             const bool stale =
                 isDefaultSystemStore(options) && isTrustedBySystem(rootPem).state != TrustState::Trusted;
@@ -569,6 +570,7 @@ StoreReport firefoxStep(TrustAction action, const TrustOptions& options, const s
             createPublicFolders(policy.parent_path());
             if (!sameCertificate(detail::readSmallFile(cert), rootPem))
                 detail::writeFileAtomically(cert, rootPem, 0644);
+            (void)::chmod(cert.c_str(), 0644);  // Firefox reads it as the user
             if (edit.changed || !existing) detail::writeFileAtomically(policy, edit.text, 0644);
             return report(S, StoreOutcome::Trusted, policy,
                           "Firefox 企业策略已加入本机根证书：" + policy.string() +

@@ -128,6 +128,9 @@ TEST_F(TrustCli, InstallTwiceIsOneStateStatusTrustsRemoveLeavesOnlyOthers) {
     EXPECT_EQ(fs::status(anchor).permissions() & fs::perms::others_read, fs::perms::others_read);
     const fs::path firefoxCopy = policyDir_ / firefoxCertName(ownerName());
     EXPECT_EQ(slurp(firefoxCopy), rootPem);
+    // Firefox reads the copy and the policy as the user; the anchor is read by everyone too.
+    EXPECT_EQ(fs::status(firefoxCopy).permissions() & fs::perms::others_read, fs::perms::others_read);
+    EXPECT_EQ(fs::status(policy_).permissions() & fs::perms::others_read, fs::perms::others_read);
     const json policy = json::parse(slurp(policy_));
     EXPECT_EQ(policy["policies"]["DisableTelemetry"], true);
     EXPECT_EQ(policy["policies"]["Certificates"]["Install"], json::array({firefoxCopy.string()}));
