@@ -801,8 +801,15 @@ std::string trustReportText(const TrustResult& result) {
     for (const auto& store : result.stores) {
         out += std::string(mark(store.outcome)) + " " + store.messageZh + "\n    " + store.messageEn + "\n";
     }
-    out += result.exitCode == 0 ? "完成。 Done.\n"
-                                : "有的证书库没有完成，见上。 Some stores did not succeed: see above.\n";
+    if (result.exitCode == 0)
+        out += result.action == TrustAction::Status
+                   ? "各证书库均信任本机根证书。 Every store present trusts the local root.\n"
+                   : "完成。 Done.\n";
+    else
+        out += result.action == TrustAction::Status
+                   ? "有的证书库未信任本机根证书，请运行 cardbridged trust install。 Some stores do not "
+                     "trust the local root: run cardbridged trust install.\n"
+                   : "有的证书库没有完成，见上。 Some stores did not succeed: see above.\n";
     return out;
 }
 
