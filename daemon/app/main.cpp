@@ -267,6 +267,18 @@ struct TrustCli {
     bool allUsers = false;
 };
 
+int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& t);
+
+// trustCommand never lets an exception reach the user: what runTrust does not report is exit status 2.
+int trustCommandSafely(localtls::TrustAction action, const CommandLine& cli, const TrustCli& t) {
+    try {
+        return trustCommand(action, cli, t);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "[ 失败 FAILED ] 无法执行 trust 命令\n    trust failed: %s\n", e.what());
+        return 2;
+    }
+}
+
 int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& t) {
     namespace fs = std::filesystem;
     localtls::TrustOptions options;
@@ -292,12 +304,25 @@ int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& 
         if (auto store = localtls::parseTrustStore(name)) options.only.push_back(*store);
     options.allUsers = t.allUsers;
     std::optional<localtls::UserAccount> user;
-    if (!t.forUser.empty()) {
+    if (t.forUser.empty()) {
+        user = localtls::invokingUser();
+        if (user)
+            std::fprintf(stderr,
+                         "以运行 sudo/pkexec 的用户 %s 的身份处理（即 --for-user %s）。 Acting for %s, who "
+                         "ran sudo/pkexec.\n",
+                         user->name.c_str(), user->name.c_str(), user->name.c_str());
+    } else {
         user = localtls::lookUpUser(t.forUser);
         if (!user) {
-            std::fprintf(stderr, "[ 失败 FAILED ] 没有名为 %s 的用户\n    no user called %s\n",
-                         t.forUser.c_str(), t.forUser.c_str());
-            return 2;
+            localtls::TrustResult unknown;
+            unknown.action = action;
+            unknown.errorZh = "没有名为 " + t.forUser + " 的用户";
+            unknown.errorEn = "no user called " + t.forUser;
+            unknown.exitCode = localtls::trustExitCode(unknown, options);
+            std::fputs(
+                (t.json ? localtls::trustReportJson(unknown) : localtls::trustReportText(unknown)).c_str(),
+                stdout);
+            return unknown.exitCode;
         }
     }
     const auto result = localtls::runTrust(
@@ -315,7 +340,7 @@ int certsTrust(const CommandLine& cli, TrustCli t) {
         "注意：`certs trust` 已更名为 `trust install`。 Note: `certs trust` is now `trust install`.\n");
     t.only = {cli.system ? "system" : "nss"};
     t.nssDb = cli.nssDb;
-    return trustCommand(localtls::TrustAction::Install, cli, t);
+    return trustCommandSafely(localtls::TrustAction::Install, cli, t);
 }
 
 int doctor(const CommandLine& cli) {
@@ -418,9 +443,9 @@ int main(int argc, char** argv) {
 
     if (init->parsed()) return certsInit(cli);
     if (trust->parsed()) return certsTrust(cli, trustCli);
-    if (trustInstall->parsed()) return trustCommand(localtls::TrustAction::Install, cli, trustCli);
-    if (trustStatus->parsed()) return trustCommand(localtls::TrustAction::Status, cli, trustCli);
-    if (trustRemove->parsed()) return trustCommand(localtls::TrustAction::Remove, cli, trustCli);
+    if (trustInstall->parsed()) return trustCommandSafely(localtls::TrustAction::Install, cli, trustCli);
+    if (trustStatus->parsed()) return trustCommandSafely(localtls::TrustAction::Status, cli, trustCli);
+    if (trustRemove->parsed()) return trustCommandSafely(localtls::TrustAction::Remove, cli, trustCli);
     if (doc->parsed()) return doctor(cli);
     return runDaemon(cli);
 }
