@@ -1,5 +1,6 @@
 // cardbridged: the local card bridge. Thin wiring: config → logging → local TLS → card service →
-// dispatcher → server; SIGINT/SIGTERM take the one stop path.
+// dispatcher → server; SIGINT/SIGTERM (or the Windows SCM) take the one stop path; the service manager hears
+// ready / watchdog / stopping through a Supervisor.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -8,11 +9,14 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "cardbridge/common/process_hardening.hpp"
@@ -28,6 +32,9 @@
 #include "cardbridge/localtls/local_tls.hpp"
 #include "cardbridge/localtls/renewal.hpp"
 #include "doctor.hpp"
+#include "instance_lock.hpp"
+#include "supervisor.hpp"
+#include "systemd_supervisor.hpp"
 
 using namespace cardbridge;
 using namespace cardbridge::daemon;
@@ -108,16 +115,114 @@ ConfigLoad loadWithOverrides(const CommandLine& cli) {
     return load;
 }
 
-int runDaemon(const CommandLine& cli) {
-    // Block the stop signals in every thread; one thread waits for them (the one stop path).
-    sigset_t stopSignals;
-    sigemptyset(&stopSignals);
-    sigaddset(&stopSignals, SIGINT);
-    sigaddset(&stopSignals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+/// Hands runDaemon's stop function to what triggers a stop: SIGINT/SIGTERM here, the Service Control
+/// Manager on Windows. The function is thread-safe and idempotent, and does nothing once runDaemon returned.
+using ArmStop = std::function<void(std::function<void()> stop)>;
+
+/// The one stop path. A stop requested before the server exists stops it as soon as it does.
+class StopLatch {
+  public:
+    explicit StopLatch(Supervisor& supervisor) : supervisor_(supervisor) {}
+    void request() {
+        std::lock_guard lock(mutex_);
+        if (requested_ || finished_) return;
+        requested_ = true;
+        spdlog::info("stop requested");
+        supervisor_.stopping();
+        if (server_ != nullptr) server_->stop();
+    }
+    void attach(Server& server) {
+        std::lock_guard lock(mutex_);
+        server_ = &server;
+        if (requested_) server.stop();
+    }
+    /// run() returned: report stopping (if nobody asked for it), then close().
+    void finish() {
+        request();
+        close();
+    }
+    /// From now on a stop request does nothing (runDaemon is returning). Idempotent.
+    void close() {
+        std::lock_guard lock(mutex_);
+        server_ = nullptr;
+        finished_ = true;
+    }
+
+  private:
+    std::mutex mutex_;
+    Supervisor& supervisor_;
+    Server* server_ = nullptr;
+    bool requested_ = false;
+    bool finished_ = false;
+};
+
+/// Proves to the service manager that the network threads still turn: every half watchdog interval it
+/// posts a no-op onto the server's io_context and pings when that ran, so a hung io loop stops the pings
+/// and the manager restarts the daemon (WatchdogSec= in the unit). Does nothing without a watchdog.
+class Watchdog {
+  public:
+    Watchdog(Server& server, Supervisor& supervisor) {
+        const auto interval = supervisor.watchdogInterval();
+        if (interval.count() <= 0) return;
+        thread_ = std::thread([this, server = &server, supervisor = &supervisor, period = interval / 2] {
+            auto probeQueued = std::make_shared<std::atomic<bool>>(false);
+            std::unique_lock lock(mutex_);
+            while (!wake_.wait_for(lock, period, [this] { return done_; })) {
+                if (probeQueued->exchange(true)) continue;  // the last probe has not run: no ping
+                server->post([probeQueued, supervisor] {
+                    probeQueued->store(false);
+                    supervisor->alive();
+                });
+            }
+        });
+    }
+    ~Watchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    Watchdog(const Watchdog&) = delete;
+    Watchdog& operator=(const Watchdog&) = delete;
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+int runDaemon(const CommandLine& cli, Supervisor& supervisor, const ArmStop& armStop) {
+    auto stopLatch = std::make_shared<StopLatch>(supervisor);
+    armStop([stopLatch] { stopLatch->request(); });
+    // Whatever way runDaemon returns, a later stop request must not reach the server or the supervisor.
+    struct CloseOnReturn {
+        StopLatch& latch;
+        ~CloseOnReturn() { latch.close(); }
+    } closeOnReturn{*stopLatch};
 
     ConfigLoad load = loadWithOverrides(cli);
     const DaemonConfig& config = load.config;
+    // One daemon per state folder: the unit and the XDG autostart entry may both start one.
+    std::unique_ptr<InstanceLock> instance;
+    try {
+        std::filesystem::create_directories(config.stateDir);
+        instance = std::make_unique<InstanceLock>(config.stateDir / INSTANCE_LOCK_FILE);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cardbridged: %s\n", e.what());
+        return 1;
+    }
+    if (!instance->held()) {
+        const std::string pid =
+            instance->holder() > 0 ? " (pid " + std::to_string(instance->holder()) + ")" : "";
+        std::fprintf(stderr, "cardbridged 已在运行%s，本次启动退出。 already running%s for %s; exiting.\n",
+                     pid.c_str(), pid.c_str(), config.stateDir.c_str());
+        supervisor.status("already running" + pid);
+        supervisor.ready(0);
+        return 0;
+    }
     auto logger = setupLogging(config);
     spdlog::info("cardbridged {} starting; state in {}", CARDBRIDGE_VERSION, config.stateDir.string());
     for (const auto& p : load.problems) spdlog::warn("config: {} (default used)", p);
@@ -204,17 +309,17 @@ int runDaemon(const CommandLine& cli) {
     cards.setSink(&cardEvents);
     cards.start();
 
-    std::thread signalWaiter([&server, stopSignals] {
-        int signal = 0;
-        sigwait(&stopSignals, &signal);
-        spdlog::info("signal {} received, stopping", signal);
-        server.stop();
-    });
+    stopLatch->attach(server);
     std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port.load(),
                 port.load());
     std::fflush(stdout);
+    supervisor.ready(port.load());
     renewal.start();
-    server.run(2);
+    {
+        Watchdog watchdog(server, supervisor);
+        server.run(2);
+    }
+    stopLatch->finish();
     renewal.stop();
     tlsChecks.stop();
 
@@ -222,13 +327,45 @@ int runDaemon(const CommandLine& cli) {
     cards.setSink(nullptr);
     cards.stop();
     unlocking->setSink(nullptr);
-    // Wake the signal waiter if run() ended for another reason.
-    pthread_kill(signalWaiter.native_handle(), SIGTERM);
-    signalWaiter.join();
     spdlog::info("cardbridged stopped");
     spdlog::shutdown();
     return 0;
 }
+
+#ifndef _WIN32
+/// SIGINT and SIGTERM → the daemon's stop function, from a thread of its own. Construct it before any
+/// other thread starts: the signals are then blocked in every thread, so only its sigwait sees them.
+class SignalStop {
+  public:
+    SignalStop() {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGINT);
+        sigaddset(&signals_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    }
+    ~SignalStop() {
+        if (!waiter_.joinable()) return;
+        leaving_ = true;
+        pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes sigwait; `leaving_` says it was us
+        waiter_.join();
+    }
+    SignalStop(const SignalStop&) = delete;
+    SignalStop& operator=(const SignalStop&) = delete;
+
+    void arm(std::function<void()> stop) {
+        waiter_ = std::thread([this, stop = std::move(stop)] {
+            int signal = 0;
+            sigwait(&signals_, &signal);
+            if (!leaving_) stop();
+        });
+    }
+
+  private:
+    sigset_t signals_{};
+    std::atomic<bool> leaving_{false};
+    std::thread waiter_;
+};
+#endif
 
 int certsInit(const CommandLine& cli) {
     ConfigLoad load = loadWithOverrides(cli);
@@ -341,5 +478,7 @@ int main(int argc, char** argv) {
     if (init->parsed()) return certsInit(cli);
     if (trust->parsed()) return certsTrust(cli);
     if (doc->parsed()) return doctor(cli);
-    return runDaemon(cli);
+    SignalStop signals;
+    SystemdSupervisor systemd;
+    return runDaemon(cli, systemd, [&signals](std::function<void()> stop) { signals.arm(std::move(stop)); });
 }
