@@ -426,6 +426,7 @@ int doctor(const CommandLine& cli) {
         for (const auto& f : findings) {
             const char* mark = f.status == "ok"        ? "[ 正常 OK ]"
                                : f.status == "problem" ? "[ 问题 !! ]"
+                               : f.status == "info"    ? "[ 提示 ii ]"
                                                        : "[ 未知 ?? ]";
             std::cout << mark << " " << f.zh << "\n            " << f.en << "\n";
         }
