@@ -193,11 +193,11 @@ void explainServiceUnavailable(std::vector<DoctorFinding>& out) {
         case card::PcscSocketState::Listening:
             out.push_back(
                 problem("pcsc.access",
-                        "智能卡服务（pcscd）在运行，但拒绝了当前用户（polkit 未授权 "
+                        "智能卡服务（pcscd）在运行，但拒绝了当前用户（通常是 polkit 未授权 "
                         "org.debian.pcsc-lite.access_pcsc）。" +
                             std::string(POLKIT_FIX_ZH),
-                        "the smart-card service (pcscd) runs but refused this user (polkit did not grant "
-                        "org.debian.pcsc-lite.access_pcsc). " +
+                        "the smart-card service (pcscd) runs but refused this user (usually polkit not "
+                        "granting org.debian.pcsc-lite.access_pcsc). " +
                             std::string(POLKIT_FIX_EN)));
             return;
     }
