@@ -9,7 +9,6 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,6 +34,7 @@
 #include "instance_lock.hpp"
 #include "supervisor.hpp"
 #include "systemd_supervisor.hpp"
+#include "watchdog.hpp"
 
 using namespace cardbridge;
 using namespace cardbridge::daemon;
@@ -154,44 +154,6 @@ class StopLatch {
     Server* server_ = nullptr;
     bool requested_ = false;
     bool finished_ = false;
-};
-
-/// Proves to the service manager that the network threads still turn: every half watchdog interval it
-/// posts a no-op onto the server's io_context and pings when that ran, so a hung io loop stops the pings
-/// and the manager restarts the daemon (WatchdogSec= in the unit). Does nothing without a watchdog.
-class Watchdog {
-  public:
-    Watchdog(Server& server, Supervisor& supervisor) {
-        const auto interval = supervisor.watchdogInterval();
-        if (interval.count() <= 0) return;
-        thread_ = std::thread([this, server = &server, supervisor = &supervisor, period = interval / 2] {
-            auto probeQueued = std::make_shared<std::atomic<bool>>(false);
-            std::unique_lock lock(mutex_);
-            while (!wake_.wait_for(lock, period, [this] { return done_; })) {
-                if (probeQueued->exchange(true)) continue;  // the last probe has not run: no ping
-                server->post([probeQueued, supervisor] {
-                    probeQueued->store(false);
-                    supervisor->alive();
-                });
-            }
-        });
-    }
-    ~Watchdog() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        wake_.notify_all();
-        if (thread_.joinable()) thread_.join();
-    }
-    Watchdog(const Watchdog&) = delete;
-    Watchdog& operator=(const Watchdog&) = delete;
-
-  private:
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool done_ = false;
-    std::thread thread_;
 };
 
 int runDaemon(const CommandLine& cli, Supervisor& supervisor, const ArmStop& armStop) {
@@ -316,7 +278,8 @@ int runDaemon(const CommandLine& cli, Supervisor& supervisor, const ArmStop& arm
     supervisor.ready(port.load());
     renewal.start();
     {
-        Watchdog watchdog(server, supervisor);
+        Watchdog watchdog([&server](std::function<void()> task) { server.post(std::move(task)); },
+                          supervisor);
         server.run(2);
     }
     stopLatch->finish();
