@@ -16,6 +16,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "cardbridge/common/process_hardening.hpp"
@@ -123,22 +124,24 @@ using ArmStop = std::function<void(std::function<void()> stop)>;
 class StopLatch {
   public:
     explicit StopLatch(Supervisor& supervisor) : supervisor_(supervisor) {}
-    void request() {
+    void request(std::string_view why = "stop requested") {
         std::lock_guard lock(mutex_);
         if (requested_ || finished_) return;
         requested_ = true;
-        spdlog::info("stop requested");
+        spdlog::info("{}", why);
         supervisor_.stopping();
         if (server_ != nullptr) server_->stop();
     }
-    void attach(Server& server) {
+    /// The server is about to run. False when a stop came first: then it is stopped already.
+    bool attach(Server& server) {
         std::lock_guard lock(mutex_);
         server_ = &server;
         if (requested_) server.stop();
+        return !requested_;
     }
     /// run() returned: report stopping (if nobody asked for it), then close().
     void finish() {
-        request();
+        request("the server ended without a stop request");
         close();
     }
     /// From now on a stop request does nothing (runDaemon is returning). Idempotent.
@@ -271,11 +274,11 @@ int runDaemon(const CommandLine& cli, Supervisor& supervisor, const ArmStop& arm
     cards.setSink(&cardEvents);
     cards.start();
 
-    stopLatch->attach(server);
+    const bool serving = stopLatch->attach(server);
     std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port.load(),
                 port.load());
     std::fflush(stdout);
-    supervisor.ready(port.load());
+    if (serving) supervisor.ready(port.load());
     renewal.start();
     {
         Watchdog watchdog([&server](std::function<void()> task) { server.post(std::move(task)); },
