@@ -212,3 +212,24 @@ TEST_F(DoctorTest, WithoutMiddlewareItSaysSoAsOk) {
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0]["status"], "ok");
 }
+
+TEST_F(DoctorTest, TheTextReportMarksMiddlewareAsAHintNotAProblem) {
+    std::unique_ptr<LoopbackListener> listener;
+    for (std::uint16_t port : {std::uint16_t{51235}, std::uint16_t{51245}, std::uint16_t{21051}}) {
+        if (!portFree(port)) continue;
+        listener = std::make_unique<LoopbackListener>(port);
+        if (listener->ok()) break;
+        listener.reset();
+    }
+    if (!listener) GTEST_SKIP() << "every candidate middleware port is taken on this machine";
+    const auto r = runCommand({CARDBRIDGED_EXE, "doctor", "--state-dir", (dir_->path() / "state").string(),
+                               "--port", std::to_string(freePort())});
+    std::istringstream lines(r.output);
+    bool hinted = false;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("可能与本程序争用读卡器") == std::string::npos) continue;
+        hinted = true;
+        EXPECT_EQ(line.rfind("[ 提示 ii ]", 0), 0u) << line;
+    }
+    EXPECT_TRUE(hinted) << r.output;
+}
