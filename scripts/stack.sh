@@ -159,7 +159,7 @@ cat > "$dir/cardbridged.json" <<JSON
  "platformOrigins": [$origins_json]}
 JSON
 root=$("$daemon" --config "$dir/cardbridged.json" certs init | sed -n 's/^root \(.*\) (SHA-256 .*/\1/p')
-if command -v certutil >/dev/null; then "$daemon" --config "$dir/cardbridged.json" certs trust >/dev/null; fi
+if command -v certutil >/dev/null; then "$daemon" --config "$dir/cardbridged.json" trust install --only nss >/dev/null; fi
 port_args=()
 [ ${#ports[@]} -eq 0 ] || port_args=(--port "${ports[@]}")
 start cardbridged "$dir/cardbridged.out" "$daemon" --config "$dir/cardbridged.json" "${port_args[@]}"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs the unit, integration, interop and web tests.
+# The test command: installs what is missing, builds, and runs the unit, integration, interop, web and
+# package tests.
 #   scripts/test.sh                       all tests, build in ./build
 #   scripts/test.sh --sanitize            ASan+UBSan build in ./build-asan
-#   scripts/test.sh --label unit          only one CTest label (unit | integration | interop | web)
+#   scripts/test.sh --label unit          only one CTest label (unit | integration | interop | web | package)
 # Integration and interop tests start private pcscd instances in mount namespaces, and so do the web
 # tests (tests/web/run.sh: the demo's stack, then Node and Debian's chromium): run as root.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 build_dir=build
 cmake_args=()
 targets=()
-label='unit|integration|interop|web'
+label='unit|integration|interop|web|package'
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize) build_dir=build-asan; cmake_args+=(-DCARDBRIDGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCARDBRIDGE_BENCH=OFF) ;;
@@ -21,8 +22,10 @@ while [ $# -gt 0 ]; do
         unit) targets=(--target cardbridge_unit_tests) ;;
         # The web tests drive the daemon, the authority and the virtual card: only those are built.
         web) targets=(--target cardbridged cardbridge-authority cardbridge-vcard) ;;
+        # The package test builds the packages itself (the debs target) from these two.
+        package) targets=(--target cardbridged cardbridge-authority) ;;
       esac ;;
-    *) echo "usage: $0 [--sanitize] [--label unit|integration|interop|web]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--sanitize] [--label unit|integration|interop|web|package]" >&2; exit 2 ;;
   esac
   shift
 done

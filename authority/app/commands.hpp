@@ -27,5 +27,10 @@ int addReviewer(const std::filesystem::path& configFile, const std::string& name
 int purge(const std::filesystem::path& configFile);
 /// 0 when the audit chain is whole; 1 naming the first broken row.
 int verifyAudit(const std::filesystem::path& configFile);
+/// Online backup of the database to `target` (backupDatabase), audited as backup.create in the live
+/// database; 0 when the copy passed its checks (quick_check, audit chain), 1 otherwise or on failure.
+/// `stepPages`: pages per sqlite3_backup_step.
+int backup(const std::filesystem::path& configFile, const std::filesystem::path& target, bool force,
+           int stepPages);
 
 }  // namespace cardbridge::authority::app

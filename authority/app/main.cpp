@@ -67,6 +67,17 @@ int main(int argc, char** argv) {
     auto* verifyAudit =
         cli.add_subcommand("verify-audit", "check the audit log's hash chain; names the first broken row");
 
+    std::filesystem::path backupTarget;
+    bool backupForce = false;
+    auto* backup = cli.add_subcommand(
+        "backup", "copy the database while serve runs (SQLite online backup), then check the copy");
+    backup->add_option("--to", backupTarget, "the backup file to write (its folder must exist)")->required();
+    backup->add_flag("--force", backupForce, "replace the file when it exists");
+    int backupStepPages = 1024;
+    backup->add_option("--step-pages", backupStepPages, "pages copied per backup step")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
+
     CLI11_PARSE(cli, argc, argv);
     if (serve->parsed()) return app::serve(config, dev);
     if (enroll->parsed()) {
@@ -84,5 +95,6 @@ int main(int argc, char** argv) {
     if (reviewerAdd->parsed()) return app::addReviewer(config, reviewerName);
     if (purge->parsed()) return app::purge(config);
     if (verifyAudit->parsed()) return app::verifyAudit(config);
+    if (backup->parsed()) return app::backup(config, backupTarget, backupForce, backupStepPages);
     return 2;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,5 +122,32 @@ struct NssEntry {
     std::string trust;
 };
 std::vector<NssEntry> parseCertutilList(std::string_view output);
+
+/// Result of editing Firefox's policies.json.
+struct PolicyEdit {
+    std::string text;         ///< the new file content (indented JSON, final newline)
+    bool changed = false;     ///< the policies differ from the input's
+    bool noPolicies = false;  ///< "policies" is empty and nothing else is in the file: delete the file
+};
+
+/// Says whether an entry of Certificates.Install (given by its file name) is one of ours to replace.
+using OwnCertificate = std::function<bool(std::string_view fileName)>;
+
+/// `existing` (nullopt or blank: a new file) with `certPath` in policies.Certificates.Install, after
+/// taking out every string entry whose file name isOurs; every other policy, entry and the keys' order
+/// stay. Throws InputError when `existing` is not a JSON object or policies / Certificates / Install
+/// have the wrong type (the caller then leaves the file alone).
+PolicyEdit addFirefoxCertificate(const std::optional<std::string>& existing, const std::string& certPath,
+                                 const OwnCertificate& isOurs);
+
+/// `existing` without the Install entries whose file name isOurs; an Install, Certificates left empty is
+/// dropped. Throws InputError as addFirefoxCertificate.
+PolicyEdit removeFirefoxCertificates(const std::string& existing, const OwnCertificate& isOurs);
+
+/// Whether policies.Certificates.Install of `existing` lists exactly `certPath`. False for bad JSON.
+bool firefoxPolicyInstalls(const std::string& existing, const std::string& certPath);
+
+/// Whether two policy files hold the same JSON value (false when either does not parse).
+bool samePolicyJson(const std::string& a, const std::string& b);
 
 }  // namespace cardbridge::localtls::detail

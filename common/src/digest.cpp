@@ -5,14 +5,18 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <fstream>
 #include <memory>
+#include <vector>
 
+#include "cardbridge/common/error.hpp"
 #include "cardbridge/common/openssl.hpp"
 
 namespace cardbridge {
 
 namespace {
 using EvpMacPtr = std::unique_ptr<EVP_MAC, OpenSslDeleter<EVP_MAC_free>>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
 using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, OpenSslDeleter<EVP_MAC_CTX_free>>;
 
 ByteView charBytes(std::string_view text) noexcept {
@@ -36,6 +40,26 @@ std::string sha256Hex(ByteView data) {
 
 std::string sha256Hex(std::string_view text) {
     return sha256Hex(charBytes(text));
+}
+
+std::string sha256FileHex(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw FatalError("cannot read " + file.string());
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    if (!ctx) throwOpenSsl("EVP_MD_CTX_new");
+    if (EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throwOpenSsl("EVP_DigestInit_ex(SHA-256)");
+    std::vector<char> chunk(64 * 1024);
+    while (in) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n > 0 && EVP_DigestUpdate(ctx.get(), chunk.data(), n) != 1) throwOpenSsl("EVP_DigestUpdate");
+    }
+    if (in.bad()) throw FatalError("cannot read " + file.string());
+    Bytes digest(EVP_MAX_MD_SIZE);
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) throwOpenSsl("EVP_DigestFinal_ex");
+    digest.resize(length);
+    return toLowerHex(digest);
 }
 
 Bytes hmacSha256(ByteView key, ByteView data) {

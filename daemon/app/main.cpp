@@ -16,9 +16,12 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
+#include "cardbridge/common/executable_path.hpp"
 #include "cardbridge/common/process_hardening.hpp"
 #include "cardbridge/daemon/core/card_service.hpp"
 #include "cardbridge/daemon/core/config.hpp"
@@ -31,6 +34,7 @@
 #include "cardbridge/daemon/unlock/unlock_service.hpp"
 #include "cardbridge/localtls/local_tls.hpp"
 #include "cardbridge/localtls/renewal.hpp"
+#include "cardbridge/localtls/trust_stores.hpp"
 #include "doctor.hpp"
 #include "instance_lock.hpp"
 #include "supervisor.hpp"
@@ -111,7 +115,8 @@ ConfigLoad loadWithOverrides(const CommandLine& cli) {
         if (defaultLog) c.logFile = c.stateDir / "cardbridged.log";
     }
     if (!cli.webRoot.empty()) c.webRoot = std::filesystem::absolute(cli.webRoot);
-    if (c.webRoot.empty()) c.webRoot = CARDBRIDGE_DEFAULT_WEBROOT;
+    // Installed: <prefix>/bin/cardbridged beside <prefix>/share/cardbridge/webui; the build tree mirrors it.
+    if (c.webRoot.empty()) c.webRoot = dataPathBeside(executablePath(), "cardbridge/webui");
     if (!cli.logLevel.empty()) c.logLevel = cli.logLevel;
     return load;
 }
@@ -353,32 +358,67 @@ int certsInit(const CommandLine& cli) {
     }
 }
 
-int certsTrust(const CommandLine& cli) {
-    ConfigLoad load = loadWithOverrides(cli);
-    try {
-        auto tls = localtls::ensureLocalTls(load.config.stateDir, std::chrono::system_clock::now());
-        if (cli.system) {
-            // Debian's way: a .crt under /usr/local/share/ca-certificates, then update-ca-certificates.
-            std::filesystem::path target = "/usr/local/share/ca-certificates/cardbridge-local-root.crt";
-            std::filesystem::create_directories(target.parent_path());
-            std::filesystem::copy_file(tls.rootCertPath, target,
-                                       std::filesystem::copy_options::overwrite_existing);
-            if (std::system("update-ca-certificates >/dev/null") != 0) {
-                std::fprintf(stderr, "update-ca-certificates failed (run as root)\n");
-                return 1;
-            }
-            std::printf("trusted the local root in the system store (%s)\n", target.c_str());
-            return 0;
-        }
-        auto db = cli.nssDb.empty() ? localtls::defaultNssDbDir() : cli.nssDb;
-        localtls::trustInNss(tls.rootCertPath, db, localtls::nssNickname(tls.rootSha256Fingerprint));
-        std::printf("trusted the local root in the NSS database %s (browsers: Chromium, Firefox with NSS)\n",
-                    db.c_str());
-        return 0;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "certs trust failed: %s\n", e.what());
-        return 1;
+/// Options of `trust install | status | remove` (and of the `certs trust` alias).
+struct TrustCli {
+    std::string forUser;
+    std::filesystem::path nssDb;
+    std::filesystem::path systemStore;
+    std::string systemUpdate;  // "CMD [ARGS]" (split on spaces, no shell) or "none"
+    std::filesystem::path firefoxPolicy;
+    std::vector<std::string> only;
+    bool json = false;
+    bool allUsers = false;
+};
+
+int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& t) {
+    namespace fs = std::filesystem;
+    localtls::TrustOptions options;
+    // Absolute now: the --for-user child works from the user's home folder.
+    if (!cli.stateDir.empty()) cli.stateDir = fs::absolute(cli.stateDir);
+    if (!cli.configFile.empty()) cli.configFile = fs::absolute(cli.configFile);
+    if (!t.nssDb.empty()) options.nssDb = fs::absolute(t.nssDb);
+    if (!t.systemStore.empty()) {
+        options.systemStoreDir = fs::absolute(t.systemStore);
+        options.systemStoreGiven = true;
     }
+    if (!t.systemUpdate.empty()) {
+        options.systemUpdate.clear();
+        std::istringstream words(t.systemUpdate);
+        for (std::string word; words >> word;) options.systemUpdate.push_back(word);
+        if (options.systemUpdate == std::vector<std::string>{"none"}) options.systemUpdate.clear();
+    }
+    if (!t.firefoxPolicy.empty()) {
+        options.firefoxPolicy = fs::absolute(t.firefoxPolicy);
+        options.firefoxPolicyGiven = true;
+    }
+    for (const auto& name : t.only)
+        if (auto store = localtls::parseTrustStore(name)) options.only.push_back(*store);
+    options.allUsers = t.allUsers;
+    std::optional<localtls::UserAccount> user;
+    if (!t.forUser.empty()) {
+        user = localtls::lookUpUser(t.forUser);
+        if (!user) {
+            std::fprintf(stderr, "[ 失败 FAILED ] 没有名为 %s 的用户\n    no user called %s\n",
+                         t.forUser.c_str(), t.forUser.c_str());
+            return 2;
+        }
+    }
+    const auto result = localtls::runTrust(
+        action, options, [&cli] { return loadWithOverrides(cli).config.stateDir; }, user,
+        std::chrono::system_clock::now());
+    std::fputs((t.json ? localtls::trustReportJson(result) : localtls::trustReportText(result)).c_str(),
+               stdout);
+    return result.exitCode;
+}
+
+// `certs trust` is the old name of `trust install --only nss` (`--system`: `--only system`).
+int certsTrust(const CommandLine& cli, TrustCli t) {
+    std::fprintf(
+        stderr,
+        "注意：`certs trust` 已更名为 `trust install`。 Note: `certs trust` is now `trust install`.\n");
+    t.only = {cli.system ? "system" : "nss"};
+    t.nssDb = cli.nssDb;
+    return trustCommand(localtls::TrustAction::Install, cli, t);
 }
 
 int doctor(const CommandLine& cli) {
@@ -424,17 +464,55 @@ int main(int argc, char** argv) {
     };
     addCommon(&app);
     app.add_option("--port", cli.ports, "port(s) to try in order (default 23443 23444 23445)");
-    app.add_option("--web-root", cli.webRoot, "folder of the bundled web UI");
+    app.add_option("--web-root", cli.webRoot,
+                   "folder of the bundled web UI (default <bindir>/../share/cardbridge/webui)");
     app.add_option("--log-level", cli.logLevel, "trace|debug|info|warn|error");
     auto* certs = app.add_subcommand("certs", "local TLS root and leaf");
     certs->require_subcommand(1);
     auto* init = certs->add_subcommand("init", "mint the local root and leaf now (or keep valid ones)");
     addCommon(init);
-    auto* trust = certs->add_subcommand("trust", "add the local root to the NSS database browsers use");
+    auto* trust =
+        certs->add_subcommand("trust", "old name of `trust install --only nss` (--system: --only system)");
     addCommon(trust);
     trust->add_option("--nssdb", cli.nssDb, "NSS database folder (default $HOME/.pki/nssdb)");
     trust->add_flag("--system", cli.system,
                     "trust it in the system store instead (root; update-ca-certificates)");
+    TrustCli trustCli;
+    auto* trustCmd = app.add_subcommand(
+        "trust", "the local root in the NSS database (Chromium), the system store and Firefox's policy");
+    trustCmd->require_subcommand(1);
+    trustCmd->footer(
+        "exit status: 0 done (status: every present store trusts the root), 1 a store failed or "
+        "does not trust it, 2 could not start (see docs/config.md)");
+    auto addTrustOptions = [&](CLI::App* a) {
+        addCommon(a);
+        a->add_option("--for-user", trustCli.forUser,
+                      "as root: act for this user (their state folder and NSS database)");
+        a->add_option("--nssdb", trustCli.nssDb,
+                      "NSS database folder (default $HOME/.pki/nssdb of the user)");
+        a->add_option("--system-store", trustCli.systemStore,
+                      "folder of the system anchor file (default /usr/local/share/ca-certificates)");
+        a->add_option(
+            "--system-update", trustCli.systemUpdate,
+            "command run after the anchor changed (default update-ca-certificates; --fresh is added "
+            "on remove) or none");
+        a->add_option("--firefox-policy", trustCli.firefoxPolicy,
+                      "Firefox policies.json (default /etc/firefox/policies/policies.json)");
+        a->add_option("--only", trustCli.only, "only this store (repeatable)")
+            ->check(CLI::IsMember({"nss", "system", "firefox"}));
+        a->add_flag("--json", trustCli.json, "machine-readable output");
+    };
+    auto* trustInstall =
+        trustCmd->add_subcommand("install", "mint the root if needed and trust it in every store");
+    addTrustOptions(trustInstall);
+    auto* trustStatus = trustCmd->add_subcommand("status", "does each store trust the current root?");
+    addTrustOptions(trustStatus);
+    auto* trustRemove =
+        trustCmd->add_subcommand("remove", "take everything `trust install` put in out again");
+    addTrustOptions(trustRemove);
+    trustRemove->add_flag(
+        "--all-users", trustCli.allUsers,
+        "also remove other users' cardbridge roots from the system store and Firefox policy");
     auto* doc =
         app.add_subcommand("doctor", "check PC/SC, readers, cards, port, TLS and trust; explain problems");
     addCommon(doc);
@@ -443,7 +521,10 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     if (init->parsed()) return certsInit(cli);
-    if (trust->parsed()) return certsTrust(cli);
+    if (trust->parsed()) return certsTrust(cli, trustCli);
+    if (trustInstall->parsed()) return trustCommand(localtls::TrustAction::Install, cli, trustCli);
+    if (trustStatus->parsed()) return trustCommand(localtls::TrustAction::Status, cli, trustCli);
+    if (trustRemove->parsed()) return trustCommand(localtls::TrustAction::Remove, cli, trustCli);
     if (doc->parsed()) return doctor(cli);
     SignalStop signals;
     SystemdSupervisor systemd;

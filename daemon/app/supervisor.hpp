@@ -10,7 +10,7 @@
 namespace cardbridge::daemon {
 
 class Supervisor {
-public:
+  public:
     virtual ~Supervisor() = default;
     /// The server listens on `port`: the manager may consider the service started.
     virtual void ready(std::uint16_t port) = 0;
@@ -26,7 +26,7 @@ public:
 
 /// The Supervisor for a daemon started by hand or by a manager that wants no notifications.
 class NoSupervisor final : public Supervisor {
-public:
+  public:
     void ready(std::uint16_t) override {}
     void stopping() override {}
     [[nodiscard]] std::chrono::microseconds watchdogInterval() const override { return {}; }

@@ -29,6 +29,15 @@ HttpResponse AuthorityFront::handle(const HttpRequest& request) const noexcept {
             response.set("Location", "/review/");
             return response;
         }
+        // Liveness for monitors and the package test: no token, no data, nothing cached.
+        if (path == "/health" && (request.method == "GET" || request.method == "HEAD")) {
+            response.status = 200;
+            response.set("Content-Type", "application/json");
+            response.set("Cache-Control", "no-store");
+            response.body = R"({"status":"ok","service":"cardbridge-authority"})"
+                            "\n";
+            return response;
+        }
         response.status = 404;
         response.set("Content-Type", "text/plain; charset=utf-8");
         response.body = "not found\n";

@@ -37,6 +37,10 @@ void StmtDeleter::operator()(sqlite3_stmt* stmt) const noexcept {
     sqlite3_finalize(stmt);
 }
 
+void BackupDeleter::operator()(sqlite3_backup* backup) const noexcept {
+    sqlite3_backup_finish(backup);
+}
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
     sqlite3_stmt* raw = nullptr;
     if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
@@ -133,18 +137,26 @@ std::optional<Seconds> Statement::optTime(int column) const {
     return time(column);
 }
 
-Database::Database(const std::filesystem::path& path) {
+Database::Database(const std::filesystem::path& path, OpenMode mode) {
     const std::string name = path.string();
-    if (name != ":memory:") {
-        // Create the file owner-only before SQLite does (it would honour the umask); SQLite gives the
-        // -wal and -shm files the database file's mode.
-        const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) throw StorageError("cannot create database file " + name);
-        ::close(fd);
+    int flags = SQLITE_OPEN_FULLMUTEX;
+    if (mode == OpenMode::Create) {
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        if (name != ":memory:") {
+            // Create the file owner-only before SQLite does (it would honour the umask); SQLite gives the
+            // -wal and -shm files the database file's mode.
+            const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0) throw StorageError("cannot create database file " + name);
+            ::close(fd);
+        }
+    } else {
+        flags |= mode == OpenMode::ExistingReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        // SQLite's own "unable to open database file" does not say that the file is simply not there.
+        if (::access(name.c_str(), F_OK) != 0)
+            throw StorageError("database file " + name + " does not exist");
     }
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(
-        name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
     db_.reset(raw);
     if (rc != SQLITE_OK) throwFor(rc, raw, "open " + name);
     sqlite3_extended_result_codes(raw, 1);
@@ -167,6 +179,40 @@ std::int64_t Database::lastInsertRowid() const noexcept {
 
 int Database::changes() const noexcept {
     return sqlite3_changes(db_.get());
+}
+
+Backup::Backup(Database& destination, Database& source) : destination_(destination.db_.get()) {
+    backup_.reset(sqlite3_backup_init(destination_, "main", source.db_.get(), "main"));
+    // The error of a failed init is left on the destination connection.
+    if (!backup_) throwFor(sqlite3_errcode(destination_), destination_, "backup init");
+}
+
+Backup::Step Backup::step(int pages) {
+    const int rc = sqlite3_backup_step(backup_.get(), pages);
+    switch (rc & 0xFF) {
+        case SQLITE_OK:
+            return Step::More;
+        case SQLITE_DONE:
+            return Step::Done;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return Step::Busy;
+        default:
+            throwFor(rc, destination_, "backup step");
+    }
+}
+
+int Backup::remaining() const noexcept {
+    return sqlite3_backup_remaining(backup_.get());
+}
+
+int Backup::pageCount() const noexcept {
+    return sqlite3_backup_pagecount(backup_.get());
+}
+
+void Backup::finish() {
+    const int rc = sqlite3_backup_finish(backup_.release());
+    if (rc != SQLITE_OK) throwFor(rc, destination_, "backup finish");
 }
 
 }  // namespace cardbridge::authority::sqlite

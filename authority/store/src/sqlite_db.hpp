@@ -14,6 +14,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_backup;
 
 namespace cardbridge::authority::sqlite {
 
@@ -28,6 +29,9 @@ struct DbDeleter {
 };
 struct StmtDeleter {
     void operator()(sqlite3_stmt* stmt) const noexcept;
+};
+struct BackupDeleter {
+    void operator()(sqlite3_backup* backup) const noexcept;
 };
 
 /// One prepared statement. Binding is 1-based, columns 0-based (as SQLite).
@@ -68,12 +72,19 @@ class Statement {
     std::unique_ptr<sqlite3_stmt, StmtDeleter> stmt_;
 };
 
+/// How Database opens its file.
+enum class OpenMode {
+    Create,            ///< read-write, created (mode 0600) when absent
+    Existing,          ///< read-write, StorageError when absent
+    ExistingReadOnly,  ///< read-only, StorageError when absent
+};
+
 /// One connection.
 class Database {
   public:
-    /// Opens or creates (mode 0600) `path` (":memory:" for a private in-memory database). Throws
-    /// StorageError.
-    explicit Database(const std::filesystem::path& path);
+    /// Opens `path` (":memory:" for a private in-memory database) as `mode` says. Throws StorageError,
+    /// naming the file when it does not exist and the mode does not create it.
+    explicit Database(const std::filesystem::path& path, OpenMode mode = OpenMode::Create);
 
     /// Runs one or more statements without bound values. Throws as Statement::step.
     void exec(std::string_view sql);
@@ -83,7 +94,40 @@ class Database {
     [[nodiscard]] int changes() const noexcept;
 
   private:
+    friend class Backup;
     std::unique_ptr<sqlite3, DbDeleter> db_;
+};
+
+/// One run of SQLite's online backup API (sqlite3_backup_*): copies the "main" database of `source` into
+/// `destination` page by page while other connections, in this process or another, keep using the source.
+/// The destructor finishes (and so releases) an unfinished run.
+class Backup {
+  public:
+    /// What one step did.
+    enum class Step {
+        More,  ///< pages copied, more to come
+        Done,  ///< the destination is a complete copy
+        Busy,  ///< the source or destination was locked: nothing copied, sleep and step again
+    };
+
+    /// Starts the run. Both connections must outlive it. Throws StorageError.
+    Backup(Database& destination, Database& source);
+    Backup(const Backup&) = delete;
+    Backup& operator=(const Backup&) = delete;
+    ~Backup() = default;
+
+    /// Copies up to `pages` pages (-1: all that are left). When the source was written by another
+    /// connection since the last step, SQLite starts the copy over. Throws StorageError.
+    Step step(int pages);
+    /// Pages still to copy and the source's page count, as of the last step.
+    [[nodiscard]] int remaining() const noexcept;
+    [[nodiscard]] int pageCount() const noexcept;
+    /// Ends the run; after Done, the copy is committed. Throws StorageError on a failure of the run.
+    void finish();
+
+  private:
+    sqlite3* destination_;
+    std::unique_ptr<sqlite3_backup, BackupDeleter> backup_;
 };
 
 }  // namespace cardbridge::authority::sqlite

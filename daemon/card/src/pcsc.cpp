@@ -1,12 +1,9 @@
-#include <winscard.h>
-
-#include <cstring>
-
-#include "cardbridge/card/errors.hpp"
 #include "cardbridge/card/pcsc.hpp"
+#include "cardbridge/card/errors.hpp"
 #include "cardbridge/common/secret.hpp"
 #include "pcsc_context.hpp"
 #include "pcsc_error.hpp"
+#include "pcsc_platform.hpp"
 
 namespace cardbridge::card {
 
@@ -27,15 +24,17 @@ PcscContext::~PcscContext() {
 
 std::vector<std::string> PcscContext::listReaders() const {
     // SCARD_AUTOALLOCATE avoids the size-then-fetch race against a reader being added in between.
-    LPSTR buffer = nullptr;
+    detail::PcscChar* buffer = nullptr;
     DWORD size = SCARD_AUTOALLOCATE;
-    LONG rv = SCardListReaders(impl_->handle, nullptr, reinterpret_cast<LPSTR>(&buffer), &size);
+    LONG rv = detail::pcscListReaders(impl_->handle, &buffer, &size);
     if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
     checkPcsc(rv, "SCardListReaders");
     std::vector<std::string> readers;
-    // A multi-string: names separated by NUL, ended by an empty name.
-    for (const char* p = buffer; p < buffer + size && *p != '\0'; p += std::strlen(p) + 1) {
-        readers.emplace_back(p);
+    try {
+        readers = detail::splitMultiString(buffer, size);
+    } catch (...) {
+        SCardFreeMemory(impl_->handle, buffer);
+        throw;
     }
     SCardFreeMemory(impl_->handle, buffer);
     return readers;
@@ -55,13 +54,11 @@ struct PcscTransport::Impl {
     Bytes atr;
 
     void readAtr() {
-        BYTE atrBuffer[MAX_ATR_SIZE];
+        BYTE atrBuffer[detail::PCSC_ATR_BUFFER];
         DWORD atrLength = sizeof atrBuffer;
         DWORD state = 0;
         DWORD activeProtocol = 0;
-        DWORD nameLength = 0;
-        checkPcsc(SCardStatus(card, nullptr, &nameLength, &state, &activeProtocol, atrBuffer, &atrLength),
-                  "SCardStatus");
+        checkPcsc(detail::pcscStatus(card, &state, &activeProtocol, atrBuffer, &atrLength), "SCardStatus");
         atr.assign(atrBuffer, atrBuffer + atrLength);
     }
 };
@@ -70,8 +67,9 @@ PcscTransport::PcscTransport(std::shared_ptr<PcscContext> context, std::string r
     : impl_(std::make_unique<Impl>()) {
     impl_->context = std::move(context);
     impl_->reader = std::move(reader);
-    checkPcsc(SCardConnect(impl_->context->impl().handle, impl_->reader.c_str(), SCARD_SHARE_SHARED,
-                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &impl_->card, &impl_->protocol),
+    checkPcsc(detail::pcscConnect(impl_->context->impl().handle, detail::toPcscString(impl_->reader).c_str(),
+                                  SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &impl_->card,
+                                  &impl_->protocol),
               "SCardConnect");
     try {
         impl_->readAtr();
@@ -97,7 +95,7 @@ Bytes PcscTransport::exchange(ByteView command) {
         sendBuffer.assign(command.begin(), command.end() - 1);
         toSend = sendBuffer;
     }
-    Bytes response(MAX_BUFFER_SIZE_EXTENDED);
+    Bytes response(detail::PCSC_RESPONSE_BUFFER);
     DWORD responseLength = static_cast<DWORD>(response.size());
     LONG rv = SCardTransmit(impl_->card, pci, toSend.data(), static_cast<DWORD>(toSend.size()), nullptr,
                             response.data(), &responseLength);

@@ -1,9 +1,8 @@
 // PcscContext::Impl, shared by the PC/SC module's files only.
 #pragma once
 
-#include <winscard.h>
-
 #include "cardbridge/card/pcsc.hpp"
+#include "pcsc_platform.hpp"
 
 namespace cardbridge::card {
 

@@ -1,9 +1,9 @@
 #include "pcsc_error.hpp"
 
-#include <winscard.h>
-
 #include <cstdio>
 #include <string>
+
+#include "pcsc_platform.hpp"
 
 namespace cardbridge::card::detail {
 
@@ -60,10 +60,40 @@ void throwPcscError(long rv, std::string_view call) {
     what += ": ";
     what += code;
     what += " (";
-    what += pcsc_stringify_error(static_cast<LONG>(rv));
+    what += pcscErrorText(static_cast<LONG>(rv));
     what += ")";
     throwCardError(pcscErrorCode(rv), what);
 }
+
+#ifdef _WIN32
+// WinSCard has no pcsc_stringify_error; the system's message table knows the SCARD_ codes (in the
+// user's language, so it is fetched as UTF-16 and logged as UTF-8).
+std::string pcscErrorText(LONG rv) {
+    LPWSTR text = nullptr;
+    const DWORD length = ::FormatMessageW(
+        FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+        static_cast<DWORD>(rv), 0, reinterpret_cast<LPWSTR>(&text), 0, nullptr);
+    if (length == 0 || text == nullptr) return "unknown PC/SC error";
+    std::wstring_view message(text, length);
+    while (!message.empty() && (message.back() == L'\r' || message.back() == L'\n' ||
+                                message.back() == L' ' || message.back() == L'.')) {
+        message.remove_suffix(1);
+    }
+    std::string utf8;
+    try {
+        utf8 = fromPcscString(message);
+    } catch (...) {
+        ::LocalFree(text);
+        throw;
+    }
+    ::LocalFree(text);
+    return utf8;
+}
+#else
+std::string pcscErrorText(LONG rv) {
+    return pcsc_stringify_error(rv);
+}
+#endif
 
 void checkPcsc(long rv, std::string_view call) {
     if (rv != SCARD_S_SUCCESS) throwPcscError(rv, call);

@@ -1,5 +1,4 @@
 #include <spdlog/spdlog.h>
-#include <winscard.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -11,6 +10,7 @@
 #include "cardbridge/card/pcsc.hpp"
 #include "pcsc_context.hpp"
 #include "pcsc_error.hpp"
+#include "pcsc_platform.hpp"
 
 namespace cardbridge::card {
 
@@ -34,10 +34,10 @@ std::string_view toString(ReaderEvent::Kind kind) noexcept {
 
 namespace {
 
-// C string literal "\\?PnP?\Notification": the pseudo reader that wakes the wait on reader hotplug.
-constexpr const char* PNP_READER = "\\\\?PnP?\\Notification";
+using detail::PcscReaderState;
 
 struct KnownReader {
+    detail::PcscString pcscName;        // the name as the PC/SC calls take it (UTF-16 on Windows)
     DWORD state = SCARD_STATE_UNAWARE;  // last dwEventState without CHANGED, fed back as dwCurrentState
     bool present = false;
 };
@@ -109,7 +109,7 @@ struct ReaderMonitor::Impl {
             }
         }
         for (const auto& name : readers) {
-            if (known.emplace(name, KnownReader{}).second) {
+            if (known.emplace(name, KnownReader{detail::toPcscString(name)}).second) {
                 emit(ReaderEvent::Kind::ReaderAdded, name);
                 changed = true;
             }
@@ -118,11 +118,11 @@ struct ReaderMonitor::Impl {
     }
 
     // Applies the result of one wait; returns true when an event was emitted.
-    bool apply(std::vector<SCARD_READERSTATE>& states) {
+    bool apply(std::vector<PcscReaderState>& states) {
         bool changed = false;
         for (std::size_t i = 0; i + 1 < states.size(); ++i) {
-            const SCARD_READERSTATE& s = states[i];
-            auto it = known.find(s.szReader);
+            const PcscReaderState& s = states[i];
+            auto it = known.find(detail::fromPcscString(s.szReader));
             if (it == known.end()) continue;
             KnownReader& reader = it->second;
             // A reader that vanished during the wait: the next re-list reports it.
@@ -162,23 +162,23 @@ struct ReaderMonitor::Impl {
                 // Re-list after every wake-up: pcsc-lite 1.9.9 misses readers added between two waits.
                 bool changed = reconcile(context->listReaders());
 
-                std::vector<SCARD_READERSTATE> states;
+                std::vector<PcscReaderState> states;
                 states.reserve(known.size() + 1);
                 for (const auto& [name, reader] : known) {
-                    SCARD_READERSTATE s{};
-                    s.szReader = name.c_str();
+                    PcscReaderState s{};
+                    s.szReader = reader.pcscName.c_str();
                     s.dwCurrentState = reader.state;
                     states.push_back(s);
                 }
-                SCARD_READERSTATE pnp{};
-                pnp.szReader = PNP_READER;
+                PcscReaderState pnp{};
+                pnp.szReader = detail::PCSC_PNP_READER;
                 pnp.dwCurrentState = pnpState;
                 states.push_back(pnp);
 
                 if (isStopping()) break;
-                LONG rv = SCardGetStatusChange(context->impl().handle,
-                                               static_cast<DWORD>(options.safetyTimeout.count()),
-                                               states.data(), static_cast<DWORD>(states.size()));
+                LONG rv = detail::pcscGetStatusChange(context->impl().handle,
+                                                      static_cast<DWORD>(options.safetyTimeout.count()),
+                                                      states.data(), static_cast<DWORD>(states.size()));
                 if (rv == SCARD_S_SUCCESS) {
                     changed = apply(states) || changed;
                 } else if (rv == SCARD_E_UNKNOWN_READER) {

@@ -1,8 +1,10 @@
 // Loading cardbridged.json: every key checked, every problem listed, defaults kept where the file is wrong.
 #include "cardbridge/daemon/core/config.hpp"
 
+#ifndef _WIN32
 #include <pwd.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,6 +14,8 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+
+#include "windows_folders.hpp"
 
 namespace cardbridge::daemon {
 
@@ -23,6 +27,7 @@ namespace {
 /// Largest config file read; anything bigger is not a config file.
 constexpr std::uintmax_t MAX_CONFIG_BYTES = 1024 * 1024;
 
+#ifndef _WIN32
 std::string envValue(const EnvLookup& env, const char* name) {
     const char* value = env ? env(name) : std::getenv(name);
     return value == nullptr ? std::string() : std::string(value);
@@ -48,6 +53,7 @@ fs::path xdgDirectory(const EnvLookup& env, const char* name, const fs::path& fa
     if (!value.empty() && value.is_absolute()) return value;
     return homeDirectory(env) / fallbackUnderHome;
 }
+#endif
 
 std::string typeName(const json& value) {
     return value.type_name();
@@ -345,10 +351,16 @@ void applyObject(Reader& r, const json& root, DaemonConfig& config, const fs::pa
 }  // namespace
 
 DefaultPaths defaultPaths(const EnvLookup& env) {
+#ifdef _WIN32
+    // Known folders, not environment variables (docs/windows.md, "Folders").
+    (void)env;
+    return windowsDefaultPaths();
+#else
     DefaultPaths paths;
     paths.configFile = xdgDirectory(env, "XDG_CONFIG_HOME", ".config") / "cardbridge" / "cardbridged.json";
     paths.stateDir = xdgDirectory(env, "XDG_STATE_HOME", fs::path(".local") / "state") / "cardbridge";
     return paths;
+#endif
 }
 
 std::string originProblem(const std::string& origin) {

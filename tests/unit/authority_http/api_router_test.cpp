@@ -134,6 +134,15 @@ TEST_F(Router, UnknownPathsAndMethods) {
     EXPECT_EQ(call("GET", "/etc/passwd", "", "").status, 404u);
 }
 
+TEST_F(Router, HealthAnswersWithoutAToken) {
+    const auto health = call("GET", "/health", "", "");
+    EXPECT_EQ(health.status, 200u);
+    EXPECT_EQ(nlohmann::json::parse(health.body).at("status"), "ok");
+    EXPECT_EQ(health.header("Cache-Control"), "no-store");
+    EXPECT_EQ(call("POST", "/health", "{}", "application/json").status, 404u);
+    EXPECT_EQ(call("GET", "/healthz", "", "").status, 404u);
+}
+
 TEST_F(Router, JsonEndpointsNeedJsonContentType) {
     const std::string body = createBody("张三", APPLICANT_ID, APPLICANT_PHONE).dump();
     for (const std::string type :

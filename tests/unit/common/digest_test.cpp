@@ -1,7 +1,11 @@
 // SHA-256, HMAC-SHA-256 and constant-time comparison against published test vectors.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "cardbridge/common/digest.hpp"
+#include "cardbridge/common/error.hpp"
+#include "temp_dir.hpp"
 
 namespace cardbridge {
 namespace {
@@ -15,6 +19,20 @@ TEST(Digest, Sha256MatchesFips180Vectors) {
     EXPECT_EQ(sha256Hex(ByteView(abc)), sha256Hex(std::string_view("abc")));
     EXPECT_EQ(toLowerHex(sha256(abc)), sha256Hex(std::string_view("abc")));
     EXPECT_EQ(sha256(abc).size(), 32u);
+}
+
+TEST(Digest, Sha256OfAFileReadsItInChunks) {
+    const cardbridge::test::TempDir dir;
+    const auto small = dir.path() / "abc";
+    std::ofstream(small, std::ios::binary) << "abc";
+    EXPECT_EQ(sha256FileHex(small), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    // Larger than one 64 KiB chunk and not a multiple of it.
+    std::string large(200001, '\0');
+    for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>(i * 31 % 251);
+    const auto big = dir.path() / "big";
+    std::ofstream(big, std::ios::binary) << large;
+    EXPECT_EQ(sha256FileHex(big), sha256Hex(std::string_view(large)));
+    EXPECT_THROW(sha256FileHex(dir.path() / "missing"), FatalError);
 }
 
 TEST(Digest, HmacSha256MatchesRfc4231) {

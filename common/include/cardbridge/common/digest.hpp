@@ -1,6 +1,7 @@
 // SHA-256, HMAC-SHA-256 and constant-time comparison: the project's one home for them (OpenSSL 3 EVP).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,10 @@ std::string sha256Hex(ByteView data);
 
 /// SHA-256 of the characters of `text`, 64 lower-case hex digits. Throws OpenSslError.
 std::string sha256Hex(std::string_view text);
+
+/// SHA-256 of the file's bytes, read in chunks (a database backup of gigabytes never sits in memory),
+/// 64 lower-case hex digits. Throws FatalError when the file cannot be read, OpenSslError.
+std::string sha256FileHex(const std::filesystem::path& file);
 
 /// HMAC-SHA-256(key, data) through EVP_MAC, 32 bytes. Throws OpenSslError.
 Bytes hmacSha256(ByteView key, ByteView data);

@@ -7,7 +7,8 @@
 
 namespace cardbridge::authority::http {
 
-/// Dispatches by path prefix; "/" redirects to /review/. Thread-safe.
+/// Dispatches by path prefix; "/" redirects to /review/; GET /health answers 200 {"status":"ok"} without
+/// a token (liveness for monitors). Thread-safe.
 class AuthorityFront final : public RequestHandler {
   public:
     /// Keeps references; both must outlive the front.

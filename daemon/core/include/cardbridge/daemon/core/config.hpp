@@ -86,7 +86,8 @@ struct DefaultPaths {
 using EnvLookup = std::function<const char*(const char*)>;
 
 /// XDG paths from `env` (default: the process environment). Unset, empty or relative XDG_* values fall
-/// back to $HOME/.config and $HOME/.local/state; without HOME, the passwd entry's home. Never throws.
+/// back to $HOME/.config and $HOME/.local/state; without HOME, the passwd entry's home. On Windows the
+/// known folders instead (`env` unused; docs/windows.md, "Folders"). Never throws.
 DefaultPaths defaultPaths(const EnvLookup& env = {});
 
 /// A loaded configuration and what was wrong with the file. Every problem left its default in place.
