@@ -1,5 +1,6 @@
 // cardbridged: the local card bridge. Thin wiring: config → logging → local TLS → card service →
-// dispatcher → server; SIGINT/SIGTERM take the one stop path.
+// dispatcher → server; SIGINT/SIGTERM (or the Windows SCM) take the one stop path; the service manager hears
+// ready / watchdog / stopping through a Supervisor.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -13,8 +14,11 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "cardbridge/common/executable_path.hpp"
@@ -32,6 +36,10 @@
 #include "cardbridge/localtls/renewal.hpp"
 #include "cardbridge/localtls/trust_stores.hpp"
 #include "doctor.hpp"
+#include "instance_lock.hpp"
+#include "supervisor.hpp"
+#include "systemd_supervisor.hpp"
+#include "watchdog.hpp"
 
 using namespace cardbridge;
 using namespace cardbridge::daemon;
@@ -113,16 +121,78 @@ ConfigLoad loadWithOverrides(const CommandLine& cli) {
     return load;
 }
 
-int runDaemon(const CommandLine& cli) {
-    // Block the stop signals in every thread; one thread waits for them (the one stop path).
-    sigset_t stopSignals;
-    sigemptyset(&stopSignals);
-    sigaddset(&stopSignals, SIGINT);
-    sigaddset(&stopSignals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+/// Hands runDaemon's stop function to what triggers a stop: SIGINT/SIGTERM here, the Service Control
+/// Manager on Windows. The function is thread-safe and idempotent, and does nothing once runDaemon returned.
+using ArmStop = std::function<void(std::function<void()> stop)>;
+
+/// The one stop path. A stop requested before the server exists stops it as soon as it does.
+class StopLatch {
+  public:
+    explicit StopLatch(Supervisor& supervisor) : supervisor_(supervisor) {}
+    void request(std::string_view why = "stop requested") {
+        std::lock_guard lock(mutex_);
+        if (requested_ || finished_) return;
+        requested_ = true;
+        spdlog::info("{}", why);
+        supervisor_.stopping();
+        if (server_ != nullptr) server_->stop();
+    }
+    /// The server is about to run. False when a stop came first: then it is stopped already.
+    bool attach(Server& server) {
+        std::lock_guard lock(mutex_);
+        server_ = &server;
+        if (requested_) server.stop();
+        return !requested_;
+    }
+    /// run() returned: report stopping (if nobody asked for it), then close().
+    void finish() {
+        request("the server ended without a stop request");
+        close();
+    }
+    /// From now on a stop request does nothing (runDaemon is returning). Idempotent.
+    void close() {
+        std::lock_guard lock(mutex_);
+        server_ = nullptr;
+        finished_ = true;
+    }
+
+  private:
+    std::mutex mutex_;
+    Supervisor& supervisor_;
+    Server* server_ = nullptr;
+    bool requested_ = false;
+    bool finished_ = false;
+};
+
+int runDaemon(const CommandLine& cli, Supervisor& supervisor, const ArmStop& armStop) {
+    auto stopLatch = std::make_shared<StopLatch>(supervisor);
+    armStop([stopLatch] { stopLatch->request(); });
+    // Whatever way runDaemon returns, a later stop request must not reach the server or the supervisor.
+    struct CloseOnReturn {
+        StopLatch& latch;
+        ~CloseOnReturn() { latch.close(); }
+    } closeOnReturn{*stopLatch};
 
     ConfigLoad load = loadWithOverrides(cli);
     const DaemonConfig& config = load.config;
+    // One daemon per state folder: the unit and the XDG autostart entry may both start one.
+    std::unique_ptr<InstanceLock> instance;
+    try {
+        std::filesystem::create_directories(config.stateDir);
+        instance = std::make_unique<InstanceLock>(config.stateDir / INSTANCE_LOCK_FILE);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cardbridged: %s\n", e.what());
+        return 1;
+    }
+    if (!instance->held()) {
+        const std::string pid =
+            instance->holder() > 0 ? " (pid " + std::to_string(instance->holder()) + ")" : "";
+        std::fprintf(stderr, "cardbridged 已在运行%s，本次启动退出。 already running%s for %s; exiting.\n",
+                     pid.c_str(), pid.c_str(), config.stateDir.c_str());
+        supervisor.status("already running" + pid);
+        supervisor.ready(0);
+        return 0;
+    }
     auto logger = setupLogging(config);
     spdlog::info("cardbridged {} starting; state in {}", CARDBRIDGE_VERSION, config.stateDir.string());
     for (const auto& p : load.problems) spdlog::warn("config: {} (default used)", p);
@@ -209,17 +279,18 @@ int runDaemon(const CommandLine& cli) {
     cards.setSink(&cardEvents);
     cards.start();
 
-    std::thread signalWaiter([&server, stopSignals] {
-        int signal = 0;
-        sigwait(&stopSignals, &signal);
-        spdlog::info("signal {} received, stopping", signal);
-        server.stop();
-    });
+    const bool serving = stopLatch->attach(server);
     std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port.load(),
                 port.load());
     std::fflush(stdout);
+    if (serving) supervisor.ready(port.load());
     renewal.start();
-    server.run(2);
+    {
+        Watchdog watchdog([&server](std::function<void()> task) { server.post(std::move(task)); },
+                          supervisor);
+        server.run(2);
+    }
+    stopLatch->finish();
     renewal.stop();
     tlsChecks.stop();
 
@@ -227,13 +298,45 @@ int runDaemon(const CommandLine& cli) {
     cards.setSink(nullptr);
     cards.stop();
     unlocking->setSink(nullptr);
-    // Wake the signal waiter if run() ended for another reason.
-    pthread_kill(signalWaiter.native_handle(), SIGTERM);
-    signalWaiter.join();
     spdlog::info("cardbridged stopped");
     spdlog::shutdown();
     return 0;
 }
+
+#ifndef _WIN32
+/// SIGINT and SIGTERM → the daemon's stop function, from a thread of its own. Construct it before any
+/// other thread starts: the signals are then blocked in every thread, so only its sigwait sees them.
+class SignalStop {
+  public:
+    SignalStop() {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGINT);
+        sigaddset(&signals_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    }
+    ~SignalStop() {
+        if (!waiter_.joinable()) return;
+        leaving_ = true;
+        pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes sigwait; `leaving_` says it was us
+        waiter_.join();
+    }
+    SignalStop(const SignalStop&) = delete;
+    SignalStop& operator=(const SignalStop&) = delete;
+
+    void arm(std::function<void()> stop) {
+        waiter_ = std::thread([this, stop = std::move(stop)] {
+            int signal = 0;
+            sigwait(&signals_, &signal);
+            if (!leaving_) stop();
+        });
+    }
+
+  private:
+    sigset_t signals_{};
+    std::atomic<bool> leaving_{false};
+    std::thread waiter_;
+};
+#endif
 
 int certsInit(const CommandLine& cli) {
     ConfigLoad load = loadWithOverrides(cli);
@@ -354,6 +457,7 @@ int doctor(const CommandLine& cli) {
         for (const auto& f : findings) {
             const char* mark = f.status == "ok"        ? "[ 正常 OK ]"
                                : f.status == "problem" ? "[ 问题 !! ]"
+                               : f.status == "info"    ? "[ 提示 ii ]"
                                                        : "[ 未知 ?? ]";
             std::cout << mark << " " << f.zh << "\n            " << f.en << "\n";
         }
@@ -447,5 +551,7 @@ int main(int argc, char** argv) {
     if (trustStatus->parsed()) return trustCommandSafely(localtls::TrustAction::Status, cli, trustCli);
     if (trustRemove->parsed()) return trustCommandSafely(localtls::TrustAction::Remove, cli, trustCli);
     if (doc->parsed()) return doctor(cli);
-    return runDaemon(cli);
+    SignalStop signals;
+    SystemdSupervisor systemd;
+    return runDaemon(cli, systemd, [&signals](std::function<void()> stop) { signals.arm(std::move(stop)); });
 }
