@@ -117,4 +117,22 @@ int main() {
 CPP
 link service "$out/service-main.cpp" -ladvapi32
 
+# ---- trust: the local root in the Windows ROOT store, Firefox's enterprise-roots policy -----------------
+compile trust certs/src/trust_windows.cpp
+cat >"$out/trust-main.cpp" <<'CPP'
+#include "cardbridge/localtls/trust_windows.hpp"
+using namespace cardbridge::localtls::windows;
+int main() {
+    const auto der = derFromPem("-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n");
+    const bool added = addRoot(der, RootStore::LocalMachine);
+    const bool present = hasRoot(der, RootStore::LocalMachine);
+    const auto removed = removeRoots("cardbridge local root", RootStore::LocalMachine, der);
+    const bool firefox = enableFirefoxEnterpriseRoots() == FirefoxPolicy::Set && removeFirefoxEnterpriseRoots();
+    std::string report;
+    const int rc = runTrust(TrustCommand::Status, "", true, report);
+    return added && present && removed == 0 && firefox && !firefoxEnterpriseRootsOn() && rc == 0 ? 0 : 1;
+}
+CPP
+link trust "$out/trust-main.cpp" -lcrypt32 -ladvapi32
+
 echo "mingw-check: $compiled Windows source(s) compile; every area links"
