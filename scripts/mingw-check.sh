@@ -61,7 +61,10 @@ CPP
 link net "$out/net-main.cpp" -liphlpapi -lwtsapi32 -ladvapi32 -lws2_32
 
 # ---- card: the whole card layer over WinSCard -----------------------------------------------------------
-compile card daemon/card/src/*.cpp common/src/apdu.cpp common/src/bytes.cpp common/src/tlv.cpp
+# pcsc_service.cpp is pcsc-lite's socket probe for the Linux doctor: not part of the Windows build.
+card_sources=()
+for f in daemon/card/src/*.cpp; do [ "$f" = daemon/card/src/pcsc_service.cpp ] || card_sources+=("$f"); done
+compile card "${card_sources[@]}" common/src/apdu.cpp common/src/bytes.cpp common/src/tlv.cpp
 # Stand-ins for the three common functions the card layer calls whose real files need OpenSSL or zlib
 # (secret.cpp, gzip.cpp): they are not Windows-specific, only unavailable to Debian's mingw.
 cat >"$out/card/stand_ins.cpp" <<'CPP'

@@ -147,6 +147,10 @@ PolicyEdit removeFirefoxCertificates(const std::string& existing, const OwnCerti
 /// Whether policies.Certificates.Install of `existing` lists exactly `certPath`. False for bad JSON.
 bool firefoxPolicyInstalls(const std::string& existing, const std::string& certPath);
 
+/// Whether `root` is a cardbridge local root: CA with pathLen 0 and exactly the critical name constraints
+/// mintRoot writes (only the loopback names). Only such a root goes into machine-wide stores.
+bool isLoopbackOnlyRoot(X509* root);
+
 /// Whether two policy files hold the same JSON value (false when either does not parse).
 bool samePolicyJson(const std::string& a, const std::string& b);
 

@@ -238,8 +238,9 @@ std::vector<Finding> inspectLocalTrust(const std::filesystem::path& stateDir,
             break;
         case TrustState::NotTrusted:
             out.push_back({std::string(FINDING_TRUST_SYSTEM), FindingStatus::Problem,
-                           "系统证书库未信任本机根证书",
-                           "System trust store does not trust the local root (" + system.detail + ")"});
+                           "系统证书库未信任本机根证书（请运行 sudo cardbridged trust install）",
+                           "System trust store does not trust the local root (" + system.detail +
+                               "); run sudo cardbridged trust install"});
             break;
         case TrustState::Unknown:
             out.push_back({std::string(FINDING_TRUST_SYSTEM), FindingStatus::Unknown, "无法检查系统证书库",
@@ -257,10 +258,11 @@ std::vector<Finding> inspectLocalTrust(const std::filesystem::path& stateDir,
             break;
         case TrustState::NotTrusted:
             out.push_back({std::string(FINDING_TRUST_NSS), FindingStatus::Problem,
-                           "浏览器使用的 NSS 数据库（" + where + "）未信任本机根证书，浏览器会报证书错误",
+                           "浏览器使用的 NSS 数据库（" + where +
+                               "）未信任本机根证书，浏览器会报证书错误（请运行 cardbridged trust install）",
                            "Browser NSS database does not trust the local root, browsers will show a "
                            "certificate error (" +
-                               nss.detail + ")"});
+                               nss.detail + "); run cardbridged trust install"});
             break;
         case TrustState::Unknown:
             out.push_back({std::string(FINDING_TRUST_NSS), FindingStatus::Unknown,

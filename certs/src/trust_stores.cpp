@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +29,33 @@ namespace cardbridge::localtls {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+
+namespace detail {
+
+// True when `root` is a cardbridge local root: CA, pathLen 0, and name constraints byte for byte those
+// mintRoot writes (critical, permitting only the loopback names). The root file lives in the user's
+// state folder, so with --for-user it is the user's choice: root must not put just any CA into stores
+// every user of the machine trusts.
+bool isLoopbackOnlyRoot(X509* root) {
+    const uint32_t flags = X509_get_extension_flags(root);
+    if ((flags & EXFLAG_CA) == 0 || X509_get_pathlen(root) != 0) return false;
+    const int index = X509_get_ext_by_NID(root, NID_name_constraints, -1);
+    if (index < 0 || X509_get_ext_by_NID(root, NID_name_constraints, index) >= 0) return false;
+    X509_EXTENSION* theirs = X509_get_ext(root, index);
+    if (X509_EXTENSION_get_critical(theirs) != 1) return false;
+    static const std::string reference = [] {
+        const auto minted = mintRoot("reference", std::chrono::system_clock::now());
+        const int i = X509_get_ext_by_NID(minted.cert.get(), NID_name_constraints, -1);
+        const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(minted.cert.get(), i));
+        return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                           static_cast<std::size_t>(ASN1_STRING_length(data)));
+    }();
+    const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(theirs);
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                       static_cast<std::size_t>(ASN1_STRING_length(data))) == reference;
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -420,6 +448,7 @@ StoreReport systemStep(TrustAction action, const TrustOptions& options, const st
         if (action == TrustAction::Install) {
             const bool same = sameCertificate(detail::readSmallFile(anchor), rootPem);
             if (!same) detail::writeFileAtomically(anchor, rootPem, 0644);
+            (void)::chmod(anchor.c_str(), 0644);  // an older copy may have been written owner-only
             const bool legacy = fs::remove(dir / LEGACY_SYSTEM_ANCHOR, ec);
             const bool stale =
                 isDefaultSystemStore(options) && isTrustedBySystem(rootPem).state != TrustState::Trusted;
@@ -505,8 +534,8 @@ StoreReport firefoxStep(TrustAction action, const TrustOptions& options, const s
     std::error_code ec;
     const bool policyExists = fs::exists(policy, ec);
     if (!options.firefoxPolicyGiven && !firefoxInstalled() && !policyExists)
-        return report(S, StoreOutcome::Missing, policy, "未发现 Firefox，跳过 Firefox 企业策略",
-                      "no Firefox found; its enterprise policy was left alone");
+        return report(S, StoreOutcome::Missing, policy, "未发现 Firefox，不涉及 Firefox 企业策略",
+                      "no Firefox found, so there is no Firefox policy to use");
     const auto existing = detail::readSmallFile(policy, MAX_POLICY_BYTES);
     if (policyExists && !existing)
         return report(S, StoreOutcome::Failed, policy, "无法读取 Firefox 策略文件：" + policy.string(),
@@ -541,6 +570,7 @@ StoreReport firefoxStep(TrustAction action, const TrustOptions& options, const s
             createPublicFolders(policy.parent_path());
             if (!sameCertificate(detail::readSmallFile(cert), rootPem))
                 detail::writeFileAtomically(cert, rootPem, 0644);
+            (void)::chmod(cert.c_str(), 0644);  // Firefox reads it as the user
             if (edit.changed || !existing) detail::writeFileAtomically(policy, edit.text, 0644);
             return report(S, StoreOutcome::Trusted, policy,
                           "Firefox 企业策略已加入本机根证书：" + policy.string() +
@@ -656,6 +686,28 @@ std::optional<UserAccount> lookUpUser(const std::string& name) {
     return UserAccount{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : ""};
 }
 
+std::optional<UserAccount> invokingUser() {
+    if (!isRoot()) return std::nullopt;
+    std::optional<UserAccount> user;
+    if (const char* sudoUser = std::getenv("SUDO_USER"); sudoUser != nullptr && *sudoUser != '\0') {
+        user = lookUpUser(sudoUser);
+    } else if (const char* pkexecUid = std::getenv("PKEXEC_UID");
+               pkexecUid != nullptr && *pkexecUid != '\0') {
+        char* end = nullptr;
+        const unsigned long uid = std::strtoul(pkexecUid, &end, 10);
+        if (end != nullptr && *end == '\0') {
+            if (const passwd* pw = ::getpwuid(static_cast<uid_t>(uid)); pw != nullptr)
+                user = lookUpUser(pw->pw_name);
+        }
+    }
+    if (user && user->uid == 0) return std::nullopt;
+    return user;
+}
+
+fs::path defaultSystemAnchor() {
+    return fs::path(DEFAULT_SYSTEM_STORE_DIR) / systemAnchorName(effectiveUserName());
+}
+
 std::string systemAnchorName(std::string_view owner) {
     return std::string(TRUST_FILE_PREFIX) + "-" + sanitizeOwner(owner) + ".crt";
 }
@@ -683,13 +735,34 @@ TrustResult runTrust(TrustAction action, const TrustOptions& options,
                 result.rootPath = half.rootPath;
                 result.rootSha256 = half.sha256;
                 if (half.nss) result.stores.push_back(*half.nss);
+                // The machine-wide stores get the root re-encoded from its parsed form, and only a
+                // loopback-only cardbridge root.
+                std::string rootPem;
+                bool refused = false;
+                if (!half.rootPem.empty()) {
+                    const auto certs = detail::parseCertificates(half.rootPem);
+                    refused = certs.empty() || !detail::isLoopbackOnlyRoot(certs.front().get());
+                    if (!refused) rootPem = detail::certificatePem(certs.front().get());
+                }
                 const std::string owner = !options.owner.empty() ? options.owner
                                           : forUser              ? forUser->name
                                                                  : effectiveUserName();
-                if (selected(options, TrustStore::System))
-                    result.stores.push_back(systemStep(action, options, owner, half.rootPem));
-                if (selected(options, TrustStore::Firefox))
-                    result.stores.push_back(firefoxStep(action, options, owner, half.rootPem));
+                for (const auto store : {TrustStore::System, TrustStore::Firefox}) {
+                    if (!selected(options, store)) continue;
+                    if (refused && action == TrustAction::Install) {
+                        result.stores.push_back(report(
+                            store, StoreOutcome::Failed, result.rootPath,
+                            "本机根证书不是仅限 localhost、127.0.0.1、::1 的 cardbridge "
+                            "根证书，拒绝放入全机证书库",
+                            "the local root is not a loopback-only cardbridge root; it is not put into a "
+                            "machine-wide store"));
+                        continue;
+                    }
+                    result.stores.push_back(
+                        store == TrustStore::System
+                            ? systemStep(action, options, owner, refused ? half.rootPem : rootPem)
+                            : firefoxStep(action, options, owner, refused ? half.rootPem : rootPem));
+                }
             }
         }
     } catch (const std::exception& e) {
@@ -728,8 +801,15 @@ std::string trustReportText(const TrustResult& result) {
     for (const auto& store : result.stores) {
         out += std::string(mark(store.outcome)) + " " + store.messageZh + "\n    " + store.messageEn + "\n";
     }
-    out += result.exitCode == 0 ? "完成。 Done.\n"
-                                : "有的证书库没有完成，见上。 Some stores did not succeed: see above.\n";
+    if (result.exitCode == 0)
+        out += result.action == TrustAction::Status
+                   ? "各证书库均信任本机根证书。 Every store present trusts the local root.\n"
+                   : "完成。 Done.\n";
+    else
+        out += result.action == TrustAction::Status
+                   ? "有的证书库未信任本机根证书，请运行 cardbridged trust install。 Some stores do not "
+                     "trust the local root: run cardbridged trust install.\n"
+                   : "有的证书库没有完成，见上。 Some stores did not succeed: see above.\n";
     return out;
 }
 

@@ -9,7 +9,8 @@
 
 namespace cardbridge::daemon {
 
-/// One check's outcome. `code` is stable (e.g. "pcsc.service"); status "ok" | "problem" | "unknown".
+/// One check's outcome. `code` is stable (e.g. "pcsc.service"); status "ok" | "problem" | "info" (worth
+/// knowing, not a problem by itself: other CA middleware) | "unknown".
 struct DoctorFinding {
     std::string code;
     std::string status;
@@ -17,7 +18,8 @@ struct DoctorFinding {
     std::string en;
 };
 
-/// Runs every check: config problems, PC/SC service, readers, cards, port, TLS files, trust stores.
+/// Runs every check: config problems, PC/SC service (why pcscd refuses, if it does), readers, cards
+/// (readers held exclusively), port, other CA middleware, TLS files, trust stores.
 /// Never throws; a check that cannot run reports "unknown".
 std::vector<DoctorFinding> runDoctor(const DaemonConfig& config,
                                      const std::vector<std::string>& configProblems);

@@ -1,5 +1,6 @@
 // cardbridged: the local card bridge. Thin wiring: config → logging → local TLS → card service →
-// dispatcher → server; SIGINT/SIGTERM take the one stop path.
+// dispatcher → server; SIGINT/SIGTERM (or the Windows SCM) take the one stop path; the service manager hears
+// ready / watchdog / stopping through a Supervisor.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -13,8 +14,11 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "cardbridge/common/executable_path.hpp"
@@ -32,6 +36,10 @@
 #include "cardbridge/localtls/renewal.hpp"
 #include "cardbridge/localtls/trust_stores.hpp"
 #include "doctor.hpp"
+#include "instance_lock.hpp"
+#include "supervisor.hpp"
+#include "systemd_supervisor.hpp"
+#include "watchdog.hpp"
 
 using namespace cardbridge;
 using namespace cardbridge::daemon;
@@ -113,16 +121,78 @@ ConfigLoad loadWithOverrides(const CommandLine& cli) {
     return load;
 }
 
-int runDaemon(const CommandLine& cli) {
-    // Block the stop signals in every thread; one thread waits for them (the one stop path).
-    sigset_t stopSignals;
-    sigemptyset(&stopSignals);
-    sigaddset(&stopSignals, SIGINT);
-    sigaddset(&stopSignals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+/// Hands runDaemon's stop function to what triggers a stop: SIGINT/SIGTERM here, the Service Control
+/// Manager on Windows. The function is thread-safe and idempotent, and does nothing once runDaemon returned.
+using ArmStop = std::function<void(std::function<void()> stop)>;
+
+/// The one stop path. A stop requested before the server exists stops it as soon as it does.
+class StopLatch {
+  public:
+    explicit StopLatch(Supervisor& supervisor) : supervisor_(supervisor) {}
+    void request(std::string_view why = "stop requested") {
+        std::lock_guard lock(mutex_);
+        if (requested_ || finished_) return;
+        requested_ = true;
+        spdlog::info("{}", why);
+        supervisor_.stopping();
+        if (server_ != nullptr) server_->stop();
+    }
+    /// The server is about to run. False when a stop came first: then it is stopped already.
+    bool attach(Server& server) {
+        std::lock_guard lock(mutex_);
+        server_ = &server;
+        if (requested_) server.stop();
+        return !requested_;
+    }
+    /// run() returned: report stopping (if nobody asked for it), then close().
+    void finish() {
+        request("the server ended without a stop request");
+        close();
+    }
+    /// From now on a stop request does nothing (runDaemon is returning). Idempotent.
+    void close() {
+        std::lock_guard lock(mutex_);
+        server_ = nullptr;
+        finished_ = true;
+    }
+
+  private:
+    std::mutex mutex_;
+    Supervisor& supervisor_;
+    Server* server_ = nullptr;
+    bool requested_ = false;
+    bool finished_ = false;
+};
+
+int runDaemon(const CommandLine& cli, Supervisor& supervisor, const ArmStop& armStop) {
+    auto stopLatch = std::make_shared<StopLatch>(supervisor);
+    armStop([stopLatch] { stopLatch->request(); });
+    // Whatever way runDaemon returns, a later stop request must not reach the server or the supervisor.
+    struct CloseOnReturn {
+        StopLatch& latch;
+        ~CloseOnReturn() { latch.close(); }
+    } closeOnReturn{*stopLatch};
 
     ConfigLoad load = loadWithOverrides(cli);
     const DaemonConfig& config = load.config;
+    // One daemon per state folder: the unit and the XDG autostart entry may both start one.
+    std::unique_ptr<InstanceLock> instance;
+    try {
+        std::filesystem::create_directories(config.stateDir);
+        instance = std::make_unique<InstanceLock>(config.stateDir / INSTANCE_LOCK_FILE);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cardbridged: %s\n", e.what());
+        return 1;
+    }
+    if (!instance->held()) {
+        const std::string pid =
+            instance->holder() > 0 ? " (pid " + std::to_string(instance->holder()) + ")" : "";
+        std::fprintf(stderr, "cardbridged 已在运行%s，本次启动退出。 already running%s for %s; exiting.\n",
+                     pid.c_str(), pid.c_str(), config.stateDir.c_str());
+        supervisor.status("already running" + pid);
+        supervisor.ready(0);
+        return 0;
+    }
     auto logger = setupLogging(config);
     spdlog::info("cardbridged {} starting; state in {}", CARDBRIDGE_VERSION, config.stateDir.string());
     for (const auto& p : load.problems) spdlog::warn("config: {} (default used)", p);
@@ -209,17 +279,18 @@ int runDaemon(const CommandLine& cli) {
     cards.setSink(&cardEvents);
     cards.start();
 
-    std::thread signalWaiter([&server, stopSignals] {
-        int signal = 0;
-        sigwait(&stopSignals, &signal);
-        spdlog::info("signal {} received, stopping", signal);
-        server.stop();
-    });
+    const bool serving = stopLatch->attach(server);
     std::printf("cardbridged listening on https://127.0.0.1:%u/ (wss://127.0.0.1:%u/)\n", port.load(),
                 port.load());
     std::fflush(stdout);
+    if (serving) supervisor.ready(port.load());
     renewal.start();
-    server.run(2);
+    {
+        Watchdog watchdog([&server](std::function<void()> task) { server.post(std::move(task)); },
+                          supervisor);
+        server.run(2);
+    }
+    stopLatch->finish();
     renewal.stop();
     tlsChecks.stop();
 
@@ -227,13 +298,45 @@ int runDaemon(const CommandLine& cli) {
     cards.setSink(nullptr);
     cards.stop();
     unlocking->setSink(nullptr);
-    // Wake the signal waiter if run() ended for another reason.
-    pthread_kill(signalWaiter.native_handle(), SIGTERM);
-    signalWaiter.join();
     spdlog::info("cardbridged stopped");
     spdlog::shutdown();
     return 0;
 }
+
+#ifndef _WIN32
+/// SIGINT and SIGTERM → the daemon's stop function, from a thread of its own. Construct it before any
+/// other thread starts: the signals are then blocked in every thread, so only its sigwait sees them.
+class SignalStop {
+  public:
+    SignalStop() {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGINT);
+        sigaddset(&signals_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    }
+    ~SignalStop() {
+        if (!waiter_.joinable()) return;
+        leaving_ = true;
+        pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes sigwait; `leaving_` says it was us
+        waiter_.join();
+    }
+    SignalStop(const SignalStop&) = delete;
+    SignalStop& operator=(const SignalStop&) = delete;
+
+    void arm(std::function<void()> stop) {
+        waiter_ = std::thread([this, stop = std::move(stop)] {
+            int signal = 0;
+            sigwait(&signals_, &signal);
+            if (!leaving_) stop();
+        });
+    }
+
+  private:
+    sigset_t signals_{};
+    std::atomic<bool> leaving_{false};
+    std::thread waiter_;
+};
+#endif
 
 int certsInit(const CommandLine& cli) {
     ConfigLoad load = loadWithOverrides(cli);
@@ -267,6 +370,18 @@ struct TrustCli {
     bool allUsers = false;
 };
 
+int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& t);
+
+// trustCommand never lets an exception reach the user: what runTrust does not report is exit status 2.
+int trustCommandSafely(localtls::TrustAction action, const CommandLine& cli, const TrustCli& t) {
+    try {
+        return trustCommand(action, cli, t);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "[ 失败 FAILED ] 无法执行 trust 命令\n    trust failed: %s\n", e.what());
+        return 2;
+    }
+}
+
 int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& t) {
     namespace fs = std::filesystem;
     localtls::TrustOptions options;
@@ -292,12 +407,25 @@ int trustCommand(localtls::TrustAction action, CommandLine cli, const TrustCli& 
         if (auto store = localtls::parseTrustStore(name)) options.only.push_back(*store);
     options.allUsers = t.allUsers;
     std::optional<localtls::UserAccount> user;
-    if (!t.forUser.empty()) {
+    if (t.forUser.empty()) {
+        user = localtls::invokingUser();
+        if (user)
+            std::fprintf(stderr,
+                         "以运行 sudo/pkexec 的用户 %s 的身份处理（即 --for-user %s）。 Acting for %s, who "
+                         "ran sudo/pkexec.\n",
+                         user->name.c_str(), user->name.c_str(), user->name.c_str());
+    } else {
         user = localtls::lookUpUser(t.forUser);
         if (!user) {
-            std::fprintf(stderr, "[ 失败 FAILED ] 没有名为 %s 的用户\n    no user called %s\n",
-                         t.forUser.c_str(), t.forUser.c_str());
-            return 2;
+            localtls::TrustResult unknown;
+            unknown.action = action;
+            unknown.errorZh = "没有名为 " + t.forUser + " 的用户";
+            unknown.errorEn = "no user called " + t.forUser;
+            unknown.exitCode = localtls::trustExitCode(unknown, options);
+            std::fputs(
+                (t.json ? localtls::trustReportJson(unknown) : localtls::trustReportText(unknown)).c_str(),
+                stdout);
+            return unknown.exitCode;
         }
     }
     const auto result = localtls::runTrust(
@@ -315,7 +443,7 @@ int certsTrust(const CommandLine& cli, TrustCli t) {
         "注意：`certs trust` 已更名为 `trust install`。 Note: `certs trust` is now `trust install`.\n");
     t.only = {cli.system ? "system" : "nss"};
     t.nssDb = cli.nssDb;
-    return trustCommand(localtls::TrustAction::Install, cli, t);
+    return trustCommandSafely(localtls::TrustAction::Install, cli, t);
 }
 
 int doctor(const CommandLine& cli) {
@@ -329,6 +457,7 @@ int doctor(const CommandLine& cli) {
         for (const auto& f : findings) {
             const char* mark = f.status == "ok"        ? "[ 正常 OK ]"
                                : f.status == "problem" ? "[ 问题 !! ]"
+                               : f.status == "info"    ? "[ 提示 ii ]"
                                                        : "[ 未知 ?? ]";
             std::cout << mark << " " << f.zh << "\n            " << f.en << "\n";
         }
@@ -418,9 +547,11 @@ int main(int argc, char** argv) {
 
     if (init->parsed()) return certsInit(cli);
     if (trust->parsed()) return certsTrust(cli, trustCli);
-    if (trustInstall->parsed()) return trustCommand(localtls::TrustAction::Install, cli, trustCli);
-    if (trustStatus->parsed()) return trustCommand(localtls::TrustAction::Status, cli, trustCli);
-    if (trustRemove->parsed()) return trustCommand(localtls::TrustAction::Remove, cli, trustCli);
+    if (trustInstall->parsed()) return trustCommandSafely(localtls::TrustAction::Install, cli, trustCli);
+    if (trustStatus->parsed()) return trustCommandSafely(localtls::TrustAction::Status, cli, trustCli);
+    if (trustRemove->parsed()) return trustCommandSafely(localtls::TrustAction::Remove, cli, trustCli);
     if (doc->parsed()) return doctor(cli);
-    return runDaemon(cli);
+    SignalStop signals;
+    SystemdSupervisor systemd;
+    return runDaemon(cli, systemd, [&signals](std::function<void()> stop) { signals.arm(std::move(stop)); });
 }

@@ -130,7 +130,7 @@ in_root "$root" getent passwd cardbridge-authority >/dev/null || fail "no cardbr
 echo "   installed: binaries, web UI, units (enabled), autostart entry, authority user"
 
 # Trust for the installing user, done by postinst: the system store and tester's NSS database.
-[ -f "$root/usr/local/share/ca-certificates/cardbridge-local-root.crt" ] ||
+[ -f "$root/usr/local/share/ca-certificates/cardbridge-local-root-tester.crt" ] ||
   fail "postinst did not put the local root into the system store"
 in_root "$root" runuser -u tester -- certutil -L -d sql:/home/tester/.pki/nssdb | grep -q 'cardbridge local root' ||
   fail "postinst did not trust the local root in tester's NSS database"
@@ -146,6 +146,8 @@ codes = {f["code"] for f in report["findings"]}
 for wanted in ("config", "pcsc.service", "port"):
     assert wanted in codes, f"doctor did not report {wanted}: {sorted(codes)}"
 assert any(c.startswith("tls.") for c in codes), f"doctor did not check the local TLS files: {sorted(codes)}"
+nss = [f["status"] for f in report["findings"] if f["code"] == "tls.trust.nss"]
+assert nss == ["ok"], f"doctor does not see the root trusted in tester's NSS database: {nss}"
 print("   doctor: " + ", ".join(f'{f["code"]}={f["status"]}' for f in report["findings"]))
 PY
 doctor_text=$(in_root "$root" runuser -u tester -- cardbridged doctor || true)  # exit 1: problems found
@@ -207,7 +209,7 @@ step "remove: binaries and trust go, state stays"
 in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq cardbridge cardbridge-authority \
   >"$cache/remove.log" 2>&1 || { cat "$cache/remove.log"; fail "apt-get remove"; }
 [ ! -e "$root/usr/bin/cardbridged" ] || fail "cardbridged is still installed"
-[ ! -e "$root/usr/local/share/ca-certificates/cardbridge-local-root.crt" ] || fail "the system store still trusts the root"
+[ ! -e "$root/usr/local/share/ca-certificates/cardbridge-local-root-tester.crt" ] || fail "the system store still trusts the root"
 if in_root "$root" runuser -u tester -- certutil -L -d sql:/home/tester/.pki/nssdb 2>/dev/null | grep -q 'cardbridge local root'; then
   fail "tester's NSS database still trusts the root"
 fi

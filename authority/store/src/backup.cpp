@@ -163,7 +163,10 @@ BackupReport backupDatabase(const fs::path& source, const fs::path& targetPath,
     BackupReport report;
     // The source first: a missing database must not be reported as something about the target.
     Database live(source, OpenMode::ExistingReadOnly);
-    live.prepare("SELECT count(*) FROM sqlite_master").step();  // "file is not a database" here
+    // A locked source makes a step return BUSY at once; copyPages sleeps and retries as the options say
+    // (with SQLite's busy handler a step would block for its 5 s instead). A file that is not a database
+    // fails the first step ("file is not a database").
+    live.setBusyTimeout(std::chrono::milliseconds(0));
 
     const fs::path target = fs::absolute(targetPath);
     report.file = target;

@@ -173,6 +173,10 @@ void Database::exec(std::string_view sql) {
     }
 }
 
+void Database::setBusyTimeout(std::chrono::milliseconds timeout) noexcept {
+    sqlite3_busy_timeout(db_.get(), static_cast<int>(timeout.count()));
+}
+
 std::int64_t Database::lastInsertRowid() const noexcept {
     return sqlite3_last_insert_rowid(db_.get());
 }

@@ -1,6 +1,7 @@
 // Thin RAII wrapper over sqlite3 / sqlite3_stmt. The only place SQLite result codes become exceptions.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -90,6 +91,9 @@ class Database {
     void exec(std::string_view sql);
     /// Prepares `sql`. Throws StorageError.
     [[nodiscard]] Statement prepare(std::string_view sql) { return Statement(db_.get(), sql); }
+    /// How long a statement waits for a lock before it fails busy (5 s from the constructor; 0: not at
+    /// all).
+    void setBusyTimeout(std::chrono::milliseconds timeout) noexcept;
     [[nodiscard]] std::int64_t lastInsertRowid() const noexcept;
     [[nodiscard]] int changes() const noexcept;
 

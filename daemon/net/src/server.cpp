@@ -185,6 +185,10 @@ void Server::stop() {
     });
 }
 
+void Server::post(std::function<void()> task) {
+    net::asio::post(impl_->state->ioc, std::move(task));
+}
+
 std::uint16_t Server::port() const noexcept {
     return impl_->state->port;
 }

@@ -128,6 +128,9 @@ TEST_F(TrustCli, InstallTwiceIsOneStateStatusTrustsRemoveLeavesOnlyOthers) {
     EXPECT_EQ(fs::status(anchor).permissions() & fs::perms::others_read, fs::perms::others_read);
     const fs::path firefoxCopy = policyDir_ / firefoxCertName(ownerName());
     EXPECT_EQ(slurp(firefoxCopy), rootPem);
+    // Firefox reads the copy and the policy as the user; the anchor is read by everyone too.
+    EXPECT_EQ(fs::status(firefoxCopy).permissions() & fs::perms::others_read, fs::perms::others_read);
+    EXPECT_EQ(fs::status(policy_).permissions() & fs::perms::others_read, fs::perms::others_read);
     const json policy = json::parse(slurp(policy_));
     EXPECT_EQ(policy["policies"]["DisableTelemetry"], true);
     EXPECT_EQ(policy["policies"]["Certificates"]["Install"], json::array({firefoxCopy.string()}));
@@ -328,6 +331,13 @@ TEST_F(TrustCli, ForUserActsAsThatUserAndLeavesTheirFilesTheirs) {
 
     auto [status, statusReport] = run("status");
     EXPECT_EQ(status, 0) << statusReport.dump(2);
+    // `sudo cardbridged trust …` without --for-user acts for the user who ran sudo, not for root.
+    const auto viaSudo = detail::runProcess({"/usr/bin/env", "SUDO_USER=" + name, CARDBRIDGED_EXE, "trust",
+                                             "status", "--system-store", systemStore_.string(),
+                                             "--firefox-policy", policy_.string(), "--json"});
+    EXPECT_EQ(viaSudo.exitCode, 0) << viaSudo.out << viaSudo.err;
+    EXPECT_EQ(json::parse(viaSudo.out, nullptr, false)["root"]["path"], userRoot.string()) << viaSudo.out;
+    EXPECT_NE(viaSudo.err.find(name), std::string::npos) << viaSudo.err;
     auto [removed, removeReport] = run("remove");
     EXPECT_EQ(removed, 0) << removeReport.dump(2);
     EXPECT_FALSE(fs::exists(anchor));
@@ -336,6 +346,65 @@ TEST_F(TrustCli, ForUserActsAsThatUserAndLeavesTheirFilesTheirs) {
     const auto unknown =
         detail::runProcess({CARDBRIDGED_EXE, "trust", "status", "--for-user", name + "-nobody"});
     EXPECT_EQ(unknown.exitCode, 2);
+
+    // The same user without sudo: the NSS database is done, the system store is left for root.
+    if (::access("/usr/bin/setpriv", X_OK) != 0) return;
+    const std::vector<std::string> asUser{"/usr/bin/setpriv",
+                                          "--reuid=" + std::to_string(user->uid),
+                                          "--regid=" + std::to_string(user->gid),
+                                          "--init-groups",
+                                          "/usr/bin/env",
+                                          "-i",
+                                          "HOME=" + home.string(),
+                                          "PATH=/usr/local/bin:/usr/bin:/bin",
+                                          CARDBRIDGED_EXE,
+                                          "trust",
+                                          "install",
+                                          "--json"};
+    const auto plain = detail::runProcess(asUser);
+    EXPECT_EQ(plain.exitCode, 0) << plain.out << plain.err;
+    const json plainReport = json::parse(plain.out, nullptr, false);
+    EXPECT_EQ(states(plainReport)["nss"], "trusted") << plain.out;
+    EXPECT_EQ(states(plainReport)["system"], "needs_root") << plain.out;
+    EXPECT_FALSE(fs::exists(systemStore_ / systemAnchorName(name)));
+    std::vector<std::string> onlySystem = asUser;
+    onlySystem.insert(onlySystem.end(), {"--only", "system"});
+    EXPECT_EQ(detail::runProcess(onlySystem).exitCode, 1);
+    std::vector<std::string> forOther = asUser;
+    forOther.insert(forOther.end(), {"--for-user", "root"});
+    EXPECT_EQ(detail::runProcess(forOther).exitCode, 2) << "--for-user needs root";
+}
+
+// A new /etc policy file hides the install folder's policies.json from Firefox: it starts as a copy of
+// it, and remove deletes it again when only that copy is left.
+TEST(TrustFirefoxPolicy, ANewPolicyFileStartsFromTheInstallFoldersOneAndGoesAgainOnRemove) {
+    test::TempDir dir("cardbridge-trust-ff");
+    const fs::path distribution = dir.path() / "usr-lib-firefox-esr" / "distribution" / "policies.json";
+    fs::create_directories(distribution.parent_path());
+    const std::string shipped = R"({"policies": {"DisableAppUpdate": true}})";
+    spit(distribution, shipped);
+    TrustOptions options;
+    options.firefoxPolicy = dir.path() / "etc" / "firefox" / "policies" / "policies.json";
+    options.firefoxPolicyGiven = true;
+    options.firefoxDistributionPolicies = std::vector<fs::path>{distribution};
+    options.only = {TrustStore::Firefox};
+    const auto stateDir = [&] { return dir.path() / "state"; };
+
+    const auto installed =
+        runTrust(TrustAction::Install, options, stateDir, std::nullopt, std::chrono::system_clock::now());
+    ASSERT_EQ(installed.exitCode, 0) << trustReportText(installed);
+    const json policy = json::parse(slurp(options.firefoxPolicy));
+    EXPECT_EQ(policy["policies"]["DisableAppUpdate"], true);
+    EXPECT_EQ(policy["policies"]["Certificates"]["Install"].size(), 1u);
+    // Firefox reads the folders as another user.
+    EXPECT_EQ(fs::status(options.firefoxPolicy.parent_path()).permissions() & fs::perms::others_exec,
+              fs::perms::others_exec);
+
+    const auto removed =
+        runTrust(TrustAction::Remove, options, stateDir, std::nullopt, std::chrono::system_clock::now());
+    EXPECT_EQ(removed.exitCode, 0) << trustReportText(removed);
+    EXPECT_FALSE(fs::exists(options.firefoxPolicy));
+    EXPECT_EQ(slurp(distribution), shipped);
 }
 
 }  // namespace

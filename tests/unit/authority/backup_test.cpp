@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "authority_fixture.hpp"
 #include "cardbridge/common/digest.hpp"
 
@@ -178,6 +180,62 @@ TEST_F(BackupTest, WritesDuringTheCopyRestartItAndEndUpInTheCopy) {
     EXPECT_EQ(queryText(target, "SELECT count(*) FROM audit WHERE action = 'test.write'"),
               std::to_string(options.restartsBeforeOneStep + 1));
     EXPECT_EQ(report.integrity, "ok");
+}
+
+// A database in rollback-journal mode (not the service's WAL) whose writer holds an exclusive lock: the
+// copy's steps find it BUSY, sleep and retry; it succeeds once the writer commits, and gives up with
+// StorageBusyError when the lock outlasts busyTimeout. `locked` is the writer's open connection.
+class LockedSource {
+  public:
+    explicit LockedSource(const std::filesystem::path& path) : path_(path) {
+        sqlite3_open(path.c_str(), &writer_);
+        exec("PRAGMA journal_mode = DELETE; CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);");
+        exec("BEGIN EXCLUSIVE; INSERT INTO t VALUES (2);");
+    }
+    ~LockedSource() { sqlite3_close(writer_); }
+    LockedSource(const LockedSource&) = delete;
+    LockedSource& operator=(const LockedSource&) = delete;
+    void exec(const std::string& sql) {
+        ASSERT_EQ(sqlite3_exec(writer_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+
+  private:
+    std::filesystem::path path_;
+    sqlite3* writer_ = nullptr;
+};
+
+TEST_F(BackupTest, ALockedSourceIsRetriedUntilItIsFree) {
+    const auto source = dir_.path() / "rollback.db";
+    LockedSource writer(source);
+    BackupOptions options;
+    options.busySleep = std::chrono::milliseconds(10);
+    std::thread commit([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        writer.exec("COMMIT");
+    });
+    const auto started = std::chrono::steady_clock::now();
+    const BackupReport report = backupDatabase(source, dir_.path() / "b.db", options);
+    const auto took = std::chrono::steady_clock::now() - started;
+    commit.join();
+    EXPECT_GE(took, std::chrono::milliseconds(250));
+    EXPECT_GT(report.steps, 5);  // busy steps, 10 ms apart, then the copy
+    EXPECT_EQ(report.integrity, "ok");
+    EXPECT_EQ(queryText(dir_.path() / "b.db", "SELECT group_concat(v) FROM t"), "1,2");  // after the commit
+}
+
+TEST_F(BackupTest, ALockThatOutlastsTheTimeoutIsABusyError) {
+    const auto source = dir_.path() / "rollback.db";
+    const auto out = dir_.path() / "out";
+    std::filesystem::create_directory(out);
+    LockedSource writer(source);
+    BackupOptions options;
+    options.busySleep = std::chrono::milliseconds(20);
+    options.busyTimeout = std::chrono::seconds(1);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_THROW(backupDatabase(source, out / "b.db", options), StorageBusyError);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+    EXPECT_TRUE(filesIn(out).empty());
+    writer.exec("COMMIT");
 }
 
 TEST_F(BackupTest, AFailingStepHookRemovesTheTemporaryFile) {

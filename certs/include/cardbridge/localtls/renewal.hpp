@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cardbridge/localtls/local_tls.hpp"
+#include "cardbridge/localtls/trust_stores.hpp"
 
 namespace cardbridge::localtls {
 
@@ -51,8 +52,10 @@ class ServerIdentity {
 struct TrustTargets {
     /// NSS database (sql:) the old root may be in; empty: not checked.
     std::filesystem::path nssDb = defaultNssDbDir();
-    /// The system store's anchor file `cardbridged certs trust --system` writes; empty: not checked.
-    std::filesystem::path systemAnchor = "/usr/local/share/ca-certificates/cardbridge-local-root.crt";
+    /// The system store's anchor file `cardbridged trust install` writes for this user; empty: not
+    /// checked. (It is root's: a daemon running as the user reports the new root as a problem there, and
+    /// `sudo cardbridged trust install` puts it in.)
+    std::filesystem::path systemAnchor = defaultSystemAnchor();
     /// Run (argv, no shell) after the anchor file was replaced.
     std::vector<std::string> systemUpdate = {"update-ca-certificates"};
 };

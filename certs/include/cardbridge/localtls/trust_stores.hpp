@@ -104,6 +104,14 @@ struct UserAccount {
 /// The account called `name` (getpwnam), or nullopt.
 std::optional<UserAccount> lookUpUser(const std::string& name);
 
+/// As root: the account that ran `sudo` (SUDO_USER) or `pkexec` (PKEXEC_UID), unless that is root;
+/// nullopt otherwise. `sudo cardbridged trust install` then acts for the user, not for root.
+std::optional<UserAccount> invokingUser();
+
+/// DEFAULT_SYSTEM_STORE_DIR / systemAnchorName(the effective user): where `trust install` puts this
+/// user's root in the system store.
+std::filesystem::path defaultSystemAnchor();
+
 /// anchor file name in the system store: "cardbridge-local-root-<owner>.crt" (owner sanitised).
 std::string systemAnchorName(std::string_view owner);
 /// the world-readable copy of the root beside the Firefox policy: "cardbridge-local-root-<owner>.pem".

@@ -83,6 +83,10 @@ class Server {
     /// Stops accepting, closes every connection and makes run() return. Thread-safe, idempotent.
     void stop();
 
+    /// Runs `task` on one of run()'s threads, after the handlers queued before it (the watchdog's proof
+    /// that the network threads still turn). Tasks queued after run() returned never run. Thread-safe.
+    void post(std::function<void()> task);
+
     /// The port start() bound (0 before).
     [[nodiscard]] std::uint16_t port() const noexcept;
 
