@@ -1,9 +1,11 @@
 // cardbridged: the local card bridge. Thin wiring: config → logging → local TLS → card service →
 // dispatcher → server; SIGINT/SIGTERM (or the Windows SCM) take the one stop path; the service manager hears
 // ready / watchdog / stopping through a Supervisor.
+#ifndef _WIN32
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#endif
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -38,8 +40,12 @@
 #include "doctor.hpp"
 #include "instance_lock.hpp"
 #include "supervisor.hpp"
-#include "systemd_supervisor.hpp"
 #include "watchdog.hpp"
+#ifdef _WIN32
+#include "windows_service.hpp"
+#else
+#include "systemd_supervisor.hpp"
+#endif
 
 using namespace cardbridge;
 using namespace cardbridge::daemon;
@@ -477,8 +483,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cardbridged: %s\n", e.what());
         return 1;
     }
+#ifndef _WIN32
     // Everything the daemon creates (logs, rotated logs, TLS files, journal) is owner-only.
     ::umask(077);
+#endif
     CLI::App app{"cardbridged — unlock and manage your certificate key from the browser"};
     app.set_version_flag("--version", CARDBRIDGE_VERSION);
     CommandLine cli;
@@ -543,6 +551,12 @@ int main(int argc, char** argv) {
     addCommon(doc);
     doc->add_option("--port", cli.ports, "port(s) to check");
     doc->add_flag("--json", cli.json, "machine-readable output");
+#ifdef _WIN32
+    auto* service = app.add_subcommand("service", "Windows service mode (docs/windows.md)");
+    service->require_subcommand(1);
+    auto* serviceRun = service->add_subcommand("run", "run under the Service Control Manager (install.ps1)");
+    addCommon(serviceRun);
+#endif
     CLI11_PARSE(app, argc, argv);
 
     if (init->parsed()) return certsInit(cli);
@@ -551,7 +565,19 @@ int main(int argc, char** argv) {
     if (trustStatus->parsed()) return trustCommandSafely(localtls::TrustAction::Status, cli, trustCli);
     if (trustRemove->parsed()) return trustCommandSafely(localtls::TrustAction::Remove, cli, trustCli);
     if (doc->parsed()) return doctor(cli);
+#ifdef _WIN32
+    if (serviceRun->parsed()) {
+        return runWindowsService([&cli](Supervisor& supervisor, const ServiceStopArm& armStop) {
+            return runDaemon(cli, supervisor, armStop);
+        });
+    }
+    // Started by hand: no manager to tell, and no stop request but the end of the process (TODO(#11):
+    // SetConsoleCtrlHandler → the stop function, as SIGINT does on Linux).
+    NoSupervisor none;
+    return runDaemon(cli, none, [](std::function<void()>) {});
+#else
     SignalStop signals;
     SystemdSupervisor systemd;
     return runDaemon(cli, systemd, [&signals](std::function<void()> stop) { signals.arm(std::move(stop)); });
+#endif
 }
