@@ -123,6 +123,11 @@ struct NssEntry {
 };
 std::vector<NssEntry> parseCertutilList(std::string_view output);
 
+/// Deletes every certificate whose nickname starts with NSS_NICKNAME_PREFIX from the sql: database in
+/// nssDbDir (certutil -L, then -D per entry; several certificates may share a nickname). Returns how
+/// many were deleted. Throws FatalError when certutil is missing or cannot list the database.
+std::size_t removeOurNssEntries(const std::filesystem::path& nssDbDir);
+
 /// Result of editing Firefox's policies.json.
 struct PolicyEdit {
     std::string text;         ///< the new file content (indented JSON, final newline)

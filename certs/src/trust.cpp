@@ -123,6 +123,24 @@ std::vector<NssEntry> parseCertutilList(std::string_view output) {
     return entries;
 }
 
+std::size_t removeOurNssEntries(const std::filesystem::path& nssDbDir) {
+    const std::string db = sqlDb(nssDbDir);
+    const auto list = certutil({"-L", "-d", db});
+    if (!list.started) throw FatalError(std::string(CERTUTIL_MISSING));
+    if (list.exitCode != 0) throw FatalError("certutil -L failed: " + trim(list.err));
+    std::size_t removed = 0;
+    for (const auto& entry : parseCertutilList(list.out)) {
+        if (!hasPrefix(entry.nickname, NSS_NICKNAME_PREFIX)) continue;
+        // Several certificates can share a nickname; -D removes one per call.
+        for (int i = 0; i < 16; ++i) {
+            const auto gone = certutil({"-D", "-d", db, "-n", entry.nickname});
+            if (!gone.started || gone.exitCode != 0) break;
+            ++removed;
+        }
+    }
+    return removed;
+}
+
 }  // namespace detail
 
 TrustCheck isTrustedBySystem(std::string_view rootPem) {
@@ -206,16 +224,7 @@ void trustInNss(const std::filesystem::path& rootPemPath, const std::filesystem:
     if (!std::filesystem::exists(nssDbDir / "cert9.db", ec))
         run("-N", certutil({"-N", "-d", db, "--empty-password"}));
 
-    const auto list = certutil({"-L", "-d", db});
-    run("-L", list);
-    for (const auto& entry : detail::parseCertutilList(list.out)) {
-        if (!hasPrefix(entry.nickname, NSS_NICKNAME_PREFIX)) continue;
-        // Several certificates can share a nickname; -D removes one per call.
-        for (int i = 0; i < 16; ++i) {
-            const auto removed = certutil({"-D", "-d", db, "-n", entry.nickname});
-            if (!removed.started || removed.exitCode != 0) break;
-        }
-    }
+    (void)detail::removeOurNssEntries(nssDbDir);
     run("-A",
         certutil({"-A", "-d", db, "-n", std::string(nickname), "-t", "C,,", "-i", rootPemPath.string()}));
 

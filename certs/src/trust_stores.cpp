@@ -144,25 +144,6 @@ StoreReport report(TrustStore store, StoreOutcome outcome, const fs::path& where
 
 // ---- NSS (the user's half) ---------------------------------------------------------------------------
 
-std::size_t removeFromNss(const fs::path& db) {
-    const std::string sql = "sql:" + db.string();
-    const auto list = detail::runProcess({std::string(CERTUTIL), "-L", "-d", sql});
-    if (!list.started) throw FatalError("certutil not found");
-    if (list.exitCode != 0) throw FatalError("certutil -L failed: " + trimmed(list.err));
-    std::size_t removed = 0;
-    for (const auto& entry : detail::parseCertutilList(list.out)) {
-        if (entry.nickname.rfind(NSS_NICKNAME_PREFIX, 0) != 0) continue;
-        // Several certificates can share a nickname; -D removes one per call.
-        for (int i = 0; i < 16; ++i) {
-            const auto gone =
-                detail::runProcess({std::string(CERTUTIL), "-D", "-d", sql, "-n", entry.nickname});
-            if (!gone.started || gone.exitCode != 0) break;
-            ++removed;
-        }
-    }
-    return removed;
-}
-
 StoreReport nssStep(TrustAction action, const fs::path& db, const fs::path& rootPath,
                     const std::string& rootPem, const std::string& sha256) {
     constexpr auto S = TrustStore::Nss;
@@ -207,7 +188,7 @@ StoreReport nssStep(TrustAction action, const fs::path& db, const fs::path& root
                     return report(S, StoreOutcome::Removed, db,
                                   "浏览器 NSS 数据库不存在，无需移除：" + db.string(),
                                   "no NSS database at " + db.string() + ", nothing to remove");
-                const std::size_t n = removeFromNss(db);
+                const std::size_t n = detail::removeOurNssEntries(db);
                 return report(S, StoreOutcome::Removed, db,
                               "已从浏览器 NSS 数据库移除 " + std::to_string(n) + " 个 cardbridge 根证书：" +
                                   db.string(),
